@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"fcap/capfile"
+	"fcap/model"
+	"fcap/xattr"
+)
+
+func getCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "get",
+		Usage:     "print the capabilities of files, as getcap does",
+		ArgsUsage: "PATH...",
+		Description: "Prints 'PATH CAPS' for each file that has capabilities, in libcap's\n" +
+			"canonical text. Symlinks are never followed; a symlink, directory (without\n" +
+			"-r) or other non-regular argument is an error.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "descend into directories (symlinks are not followed)"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print files without capabilities"},
+			&cli.BoolFlag{Name: "rootid", Aliases: []string{"n"}, Usage: "append [rootid=N] when a namespaced (revision 3) value has a nonzero rootid"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per file"},
+			&cli.BoolFlag{Name: "one-file-system", Aliases: []string{"x"}, Usage: "with -r, stay on each argument's filesystem"},
+			&cli.BoolFlag{Name: "all-filesystems", Usage: "with -r, also descend into proc, sysfs, cgroup and other pseudo filesystems"},
+		},
+		OnUsageError: onUsageError,
+		Action:       runGet,
+	}
+}
+
+type getter struct {
+	out     io.Writer
+	errw    io.Writer
+	verbose bool
+	rootid  bool
+	json    bool
+	last    model.Cap
+	failed  bool
+}
+
+func runGet(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageErrorf("get: no PATH given")
+	}
+	last, err := lastCap()
+	if err != nil {
+		return err
+	}
+	g := &getter{out: c.App.Writer, errw: c.App.ErrWriter, verbose: c.Bool("verbose"),
+		rootid: c.Bool("rootid"), json: c.Bool("json"), last: last}
+	opt := xattr.WalkOptions{OneFileSystem: c.Bool("one-file-system"), IncludePseudo: c.Bool("all-filesystems")}
+	for _, path := range c.Args().Slice() {
+		if c.Bool("recursive") {
+			g.walk(path, opt)
+		} else {
+			g.one(path)
+		}
+	}
+	if g.failed {
+		return errFailed
+	}
+	return nil
+}
+
+func (g *getter) fail(err error) {
+	g.failed = true
+	fmt.Fprintf(g.errw, "fcap: %s\n", err)
+}
+
+func (g *getter) one(path string) {
+	f, err := xattr.Open(path)
+	if err != nil {
+		g.fail(err)
+		return
+	}
+	defer f.Close()
+	value, err := f.Get()
+	g.report(path, value, err)
+}
+
+func (g *getter) walk(root string, opt xattr.WalkOptions) {
+	err := xattr.Walk(root, opt, func(e xattr.Entry) error {
+		g.report(e.Path, e.Value, e.Err)
+		return nil
+	})
+	if err != nil {
+		g.fail(err)
+	}
+}
+
+func (g *getter) report(path string, value []byte, err error) {
+	if err != nil {
+		g.fail(err)
+		return
+	}
+	if value == nil {
+		if g.verbose {
+			g.print(path, nil)
+		}
+		return
+	}
+	fc, err := capfile.Decode(value)
+	if err != nil {
+		g.fail(fmt.Errorf("get %s: %w", path, err))
+		return
+	}
+	g.print(path, &fc)
+}
+
+// getJSON is the shape of one line of `fcap get --json`.
+type getJSON struct {
+	Path        string  `json:"path"`
+	Text        *string `json:"text"`
+	Permitted   string  `json:"permitted,omitempty"`
+	Inheritable string  `json:"inheritable,omitempty"`
+	Effective   *bool   `json:"effective,omitempty"`
+	Revision    int     `json:"revision,omitempty"`
+	RootID      *uint32 `json:"rootid,omitempty"`
+	// Unsupported lists bits above the running kernel's last capability,
+	// which the kernel ignores at exec.
+	Unsupported string `json:"unsupported,omitempty"`
+}
+
+func (g *getter) print(path string, fc *model.FileCaps) {
+	if g.json {
+		g.printJSON(path, fc)
+		return
+	}
+	if fc == nil {
+		fmt.Fprintln(g.out, path)
+		return
+	}
+	line := path + " " + fc.Caps().Format(g.last)
+	if g.rootid && fc.RootID != 0 {
+		line += fmt.Sprintf(" [rootid=%d]", fc.RootID)
+	}
+	fmt.Fprintln(g.out, line)
+}
+
+func (g *getter) printJSON(path string, fc *model.FileCaps) {
+	v := getJSON{Path: path}
+	if fc != nil {
+		text := fc.Caps().Format(g.last)
+		eff, root := fc.Effective, fc.RootID
+		v.Text, v.Effective, v.RootID = &text, &eff, &root
+		v.Permitted, v.Inheritable, v.Revision = fc.Permitted.Hex(), fc.Inheritable.Hex(), fc.Revision
+		if extra := (fc.Permitted | fc.Inheritable) &^ model.UpTo(g.last); extra != 0 {
+			v.Unsupported = extra.Hex()
+		}
+	}
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(g.out, "%s\n", b)
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"fcap/xattr"
+)
+
+func removeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "remove",
+		Usage:     "remove the capabilities of files",
+		ArgsUsage: "PATH...",
+		Description: "Removes the security.capability attribute. A file without one is not an\n" +
+			"error (unlike setcap -r), so scripts can run it twice.",
+		OnUsageError: onUsageError,
+		Action:       runRemove,
+	}
+}
+
+func runRemove(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageErrorf("remove: no PATH given")
+	}
+	failed := false
+	for _, path := range c.Args().Slice() {
+		if err := removeOne(path); err != nil {
+			failed = true
+			fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
+		}
+	}
+	if failed {
+		return errFailed
+	}
+	return nil
+}
+
+func removeOne(path string) error {
+	f, err := xattr.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.Remove()
+	return err
+}

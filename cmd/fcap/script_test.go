@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(m, map[string]func() int{
+		"fcap": func() int { return run(os.Args, os.Stdin, os.Stdout, os.Stderr) },
+	}))
+}
+
+// TestScripts runs the CLI scenarios in testdata/script. Scripts that need
+// root, xattr support or a peer tool declare it with a condition and are
+// skipped, with the reason, when it is missing.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:       filepath.Join("..", "..", "testdata", "script"),
+		Condition: scriptCondition,
+		Setup: func(env *testscript.Env) error {
+			b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+			env.Setenv("CAP_LAST_CAP", strings.TrimSpace(string(b)))
+			return err
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"xattrhex":    cmdXattrHex,
+			"setxattrhex": cmdSetXattrHex,
+			"mkfifo":      cmdMkfifo,
+		},
+	})
+}
+
+// scriptCondition answers [root], [xattr] (the work directory stores
+// security.capability) and [peer] (setcap and getcap are on PATH).
+func scriptCondition(cond string) (bool, error) {
+	switch cond {
+	case "root":
+		return os.Geteuid() == 0, nil
+	case "xattr":
+		return xattrWorks(), nil
+	case "peer":
+		_, e1 := exec.LookPath("setcap")
+		_, e2 := exec.LookPath("getcap")
+		return e1 == nil && e2 == nil, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+func xattrWorks() bool {
+	f, err := os.CreateTemp("", "fcap-xattr-probe")
+	if err != nil {
+		return false
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	v := []byte{0, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	return unix.Fsetxattr(int(f.Fd()), "security.capability", v, 0) == nil
+}
+
+// xattrhex FILE HEX: the file's raw security.capability is HEX ("none"
+// for no attribute).
+func cmdXattrHex(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: xattrhex FILE HEX|none")
+	}
+	buf := make([]byte, 64)
+	n, err := unix.Lgetxattr(ts.MkAbs(args[0]), "security.capability", buf)
+	got := "none"
+	if err == nil {
+		got = hex.EncodeToString(buf[:n])
+	} else if err != unix.ENODATA {
+		ts.Fatalf("getxattr %s: %v", args[0], err)
+	}
+	if (got == args[1]) == neg {
+		ts.Fatalf("%s: xattr is %s, want %s%s", args[0], got, map[bool]string{true: "not "}[neg], args[1])
+	}
+}
+
+// setxattrhex FILE HEX: write raw bytes, bypassing fcap.
+func cmdSetXattrHex(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: setxattrhex FILE HEX")
+	}
+	v, err := hex.DecodeString(args[1])
+	ts.Check(err)
+	err = unix.Lsetxattr(ts.MkAbs(args[0]), "security.capability", v, 0)
+	if (err == nil) == neg {
+		ts.Fatalf("setxattr %s: %v", args[0], err)
+	}
+}
+
+// mkfifo PATH
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	for _, a := range args {
+		ts.Check(unix.Mkfifo(ts.MkAbs(a), 0o644))
+	}
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"fcap/capfile"
+	"fcap/model"
+	"fcap/xattr"
+)
+
+func setCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "set",
+		Usage:     "set the capabilities of files, as setcap does",
+		ArgsUsage: "CAPS PATH [CAPS PATH]...",
+		Description: "CAPS is libcap's text form (e.g. cap_net_raw=ep), or - to read it from\n" +
+			"standard input. Every text is checked before anything is written. A file\n" +
+			"that already has exactly these capabilities is not rewritten; every write\n" +
+			"is read back and compared. Failures are reported and the other pairs are\n" +
+			"still processed.",
+		Flags: []cli.Flag{
+			&cli.Uint64Flag{Name: "rootid", Aliases: []string{"n"}, Usage: "write a namespaced (revision 3) value owned by this root uid"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no prompt for -, no OK lines with --check"},
+			&cli.BoolFlag{Name: "check", Usage: "write nothing: compare, print 'PATH: OK' or 'PATH differs in [pie]', exit 1 on a difference"},
+		},
+		OnUsageError: onUsageError,
+		Action:       runSet,
+	}
+}
+
+// setPair is one CAPS PATH argument pair, resolved to the value to write.
+type setPair struct {
+	text, path string
+	want       model.FileCaps
+	value      []byte
+}
+
+func runSet(c *cli.Context) error {
+	args := c.Args().Slice()
+	if len(args) == 0 || len(args)%2 != 0 {
+		return usageErrorf("set: want CAPS PATH pairs, got %d argument(s)", len(args))
+	}
+	rootid := c.Uint64("rootid")
+	if rootid > 1<<32-2 {
+		return usageErrorf("set: rootid %d out of range", rootid)
+	}
+	pairs, err := parsePairs(c, args, uint32(rootid))
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, p := range pairs {
+		var err error
+		if c.Bool("check") {
+			err = checkPair(c, p)
+		} else {
+			err = applyPair(p)
+		}
+		if err != nil {
+			failed = true
+			if !errors.Is(err, errFailed) {
+				fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
+			}
+		}
+	}
+	if failed {
+		return errFailed
+	}
+	return nil
+}
+
+// parsePairs turns every text into a value before anything is written,
+// so a bad text changes nothing on disk.
+func parsePairs(c *cli.Context, args []string, rootid uint32) ([]setPair, error) {
+	last, err := lastCap()
+	if err != nil {
+		return nil, err
+	}
+	var stdinText *string
+	var pairs []setPair
+	bad := false
+	for i := 0; i < len(args); i += 2 {
+		p := setPair{text: args[i], path: args[i+1]}
+		if p.text == "-" {
+			if stdinText == nil {
+				t, err := readCapsText(c.App.Reader, c.App.ErrWriter, c.Bool("quiet"))
+				if err != nil {
+					return nil, err
+				}
+				stdinText = &t
+			}
+			p.text = *stdinText
+		}
+		if err := p.resolve(last, rootid); err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
+			bad = true
+			continue
+		}
+		pairs = append(pairs, p)
+	}
+	if bad {
+		return nil, errFailed
+	}
+	return pairs, nil
+}
+
+func (p *setPair) resolve(last model.Cap, rootid uint32) error {
+	caps, err := model.ParseText(p.text, last)
+	if err != nil {
+		return err
+	}
+	p.want, err = caps.ToFile(rootid)
+	if err != nil {
+		return fmt.Errorf("set %s: %q: %w", p.path, p.text, err)
+	}
+	p.value, err = capfile.Encode(p.want)
+	return err
+}
+
+// maxStdinText bounds what `-` reads.
+const maxStdinText = 1 << 20
+
+// readCapsText reads capability text from r up to EOF or an empty line,
+// prompting as setcap does when r is a terminal.
+func readCapsText(r io.Reader, errw io.Writer, quiet bool) (string, error) {
+	if f, ok := r.(*os.File); ok && !quiet && isTerminal(f) {
+		fmt.Fprint(errw, "Please enter caps for file [empty line to end]:\n")
+	}
+	sc := bufio.NewScanner(io.LimitReader(r, maxStdinText))
+	var lines []string
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			break
+		}
+		lines = append(lines, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("read capabilities from standard input: %w", err)
+	}
+	if len(lines) == 0 {
+		return "", usageErrorf("set: no capabilities on standard input")
+	}
+	return strings.Join(lines, " "), nil
+}
+
+// current reads a file's capabilities; ok is false when it has none.
+func current(f *xattr.File) (fc model.FileCaps, ok bool, err error) {
+	v, err := f.Get()
+	if err != nil || v == nil {
+		return fc, false, err
+	}
+	fc, err = capfile.Decode(v)
+	if err != nil {
+		return fc, false, fmt.Errorf("get %s: %w", f.Path, err)
+	}
+	return fc, true, nil
+}
+
+// applyPair writes p unless the file already holds it, then reads back.
+func applyPair(p setPair) error {
+	f, err := xattr.Open(p.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if have, ok, err := current(f); err == nil && ok && have.SameCaps(p.want) {
+		return nil
+	}
+	if err := f.Set(p.value); err != nil {
+		return err
+	}
+	have, ok, err := current(f)
+	if err != nil {
+		return fmt.Errorf("set %s: read back: %w", p.path, err)
+	}
+	if !ok || !have.SameCaps(p.want) {
+		return fmt.Errorf("set %s: read back differs from what was written (wrote %x, file has %s)", p.path, p.value, describe(have, ok))
+	}
+	return nil
+}
+
+func describe(fc model.FileCaps, ok bool) string {
+	if !ok {
+		return "no capabilities"
+	}
+	v, _ := capfile.Encode(fc)
+	return fmt.Sprintf("%x", v)
+}
+
+// checkPair compares without writing, as setcap -v does.
+func checkPair(c *cli.Context, p setPair) error {
+	f, err := xattr.Open(p.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	have, _, err := current(f)
+	if err != nil {
+		return err
+	}
+	d := diffLetters(have.Caps(), p.want.Caps())
+	if d == "" && have.RootID == p.want.RootID {
+		if !c.Bool("quiet") {
+			fmt.Fprintf(c.App.Writer, "%s: OK\n", p.path)
+		}
+		return nil
+	}
+	msg := fmt.Sprintf("%s differs in [%s]", p.path, d)
+	if have.RootID != p.want.RootID {
+		msg += fmt.Sprintf(" rootid (has %d, want %d)", have.RootID, p.want.RootID)
+	}
+	if !c.Bool("quiet") {
+		fmt.Fprintln(c.App.Writer, msg)
+	}
+	return errFailed
+}
+
+// diffLetters names the sets that differ, in setcap's p, i, e order.
+func diffLetters(a, b model.Caps) string {
+	var s string
+	if a.Permitted != b.Permitted {
+		s += "p"
+	}
+	if a.Inheritable != b.Inheritable {
+		s += "i"
+	}
+	if a.Effective != b.Effective {
+		s += "e"
+	}
+	return s
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

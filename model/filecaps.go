@@ -1,0 +1,63 @@
+package model
+
+import "fmt"
+
+// Caps is a full capability triple as the text form describes it: one
+// set per flag. Files store less than this (see FileCaps).
+type Caps struct {
+	Effective, Permitted, Inheritable Set
+}
+
+// FileCaps is the value of a file's security.capability attribute.
+type FileCaps struct {
+	Permitted   Set
+	Inheritable Set
+	// Effective is the file's single effective bit: at exec the new
+	// effective set is the whole new permitted set, or empty.
+	Effective bool
+	// Revision is the on-disk format revision: 1, 2 or 3.
+	Revision int
+	// RootID is the revision-3 namespace root uid; 0 otherwise.
+	RootID uint32
+}
+
+// ErrEffectiveMismatch is returned when a text's effective set cannot be
+// stored in a file: it must be empty or cover permitted ∪ inheritable.
+type ErrEffectiveMismatch struct{ Caps Caps }
+
+func (e *ErrEffectiveMismatch) Error() string {
+	return fmt.Sprintf("effective file capabilities must be empty or include every permitted and inheritable one (effective %s, permitted ∪ inheritable %s)",
+		e.Caps.Effective.Names(), (e.Caps.Permitted | e.Caps.Inheritable).Names())
+}
+
+// ToFile converts parsed text to a file value, as libcap 2.66 does when
+// writing: if any effective bit is set, every permitted and inheritable
+// bit must be effective too, and the file gets its single effective bit.
+// The result has revision 2, or 3 when rootID is nonzero.
+func (c Caps) ToFile(rootID uint32) (FileCaps, error) {
+	if c.Effective != 0 && (c.Permitted|c.Inheritable)&^c.Effective != 0 {
+		return FileCaps{}, &ErrEffectiveMismatch{Caps: c}
+	}
+	f := FileCaps{Permitted: c.Permitted, Inheritable: c.Inheritable, Effective: c.Effective != 0, Revision: 2, RootID: rootID}
+	if rootID != 0 {
+		f.Revision = 3
+	}
+	return f, nil
+}
+
+// Caps returns the triple libcap reports for a file: with the effective
+// bit set, the effective set is permitted ∪ inheritable.
+func (f FileCaps) Caps() Caps {
+	c := Caps{Permitted: f.Permitted, Inheritable: f.Inheritable}
+	if f.Effective {
+		c.Effective = f.Permitted | f.Inheritable
+	}
+	return c
+}
+
+// SameCaps reports whether f and g grant the same capabilities with the
+// same rootid, ignoring the revision they were stored with.
+func (f FileCaps) SameCaps(g FileCaps) bool {
+	return f.Permitted == g.Permitted && f.Inheritable == g.Inheritable &&
+		f.Effective == g.Effective && f.RootID == g.RootID
+}

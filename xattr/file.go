@@ -1,0 +1,204 @@
+package xattr
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Name is the extended attribute that holds file capabilities.
+const Name = "security.capability"
+
+// readBuf is the read buffer: four times the largest valid value, so a
+// longer one is refused by size without being read.
+const readBuf = 96
+
+// File is a regular file opened for capability work. It holds an
+// O_PATH|O_NOFOLLOW descriptor; reading and writing go through it.
+type File struct {
+	Path string
+	Stat unix.Stat_t
+	fd   int
+}
+
+// Open opens path without following a symlink, without opening a FIFO or
+// device for reading, and refuses anything but a regular file.
+func Open(path string) (*File, error) {
+	return OpenAt(unix.AT_FDCWD, path, path)
+}
+
+// OpenAt is Open relative to the directory descriptor dirfd; display is
+// the path used in errors.
+func OpenAt(dirfd int, name, display string) (*File, error) {
+	fd, err := openPath(dirfd, name)
+	if err != nil {
+		return nil, wrap("open", display, err)
+	}
+	f := &File{Path: display, fd: fd}
+	if err := unix.Fstat(fd, &f.Stat); err != nil {
+		unix.Close(fd)
+		return nil, wrap("open", display, err)
+	}
+	if err := checkRegular(display, f.Stat.Mode); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return f, nil
+}
+
+func openPath(dirfd int, name string) (int, error) {
+	for {
+		fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
+func checkRegular(path string, mode uint32) error {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return nil
+	case unix.S_IFLNK:
+		return &Error{Op: "open", Path: path, Kind: Symlink}
+	}
+	return &Error{Op: "open", Path: path, Kind: NotRegular, Detail: TypeName(mode)}
+}
+
+// TypeName names the file type in mode ("directory", "FIFO", ...).
+func TypeName(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return "directory"
+	case unix.S_IFIFO:
+		return "FIFO"
+	case unix.S_IFSOCK:
+		return "socket"
+	case unix.S_IFCHR:
+		return "character device"
+	case unix.S_IFBLK:
+		return "block device"
+	case unix.S_IFLNK:
+		return "symlink"
+	case unix.S_IFREG:
+		return "regular file"
+	}
+	return "unknown file type"
+}
+
+// Close releases the descriptor.
+func (f *File) Close() error { return unix.Close(f.fd) }
+
+// Fd returns the O_PATH descriptor.
+func (f *File) Fd() int { return f.fd }
+
+// procPath names the open file through /proc, the way to reach an O_PATH
+// descriptor with calls that need a real one.
+func (f *File) procPath() string { return "/proc/self/fd/" + strconv.Itoa(f.fd) }
+
+// Get returns the raw capability value, or nil when the file has none
+// (including on a filesystem that cannot store any).
+func (f *File) Get() ([]byte, error) {
+	buf := make([]byte, readBuf)
+	n, err := getxattr(f.procPath(), buf)
+	switch {
+	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.ENOTSUP):
+		return nil, nil
+	case err != nil:
+		return nil, wrap("get", f.Path, err)
+	}
+	return buf[:n], nil
+}
+
+func getxattr(path string, buf []byte) (int, error) {
+	for {
+		n, err := unix.Getxattr(path, Name, buf)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+// Set writes a capability value through a descriptor re-opened from the
+// O_PATH one (see withFd).
+func (f *File) Set(value []byte) error {
+	return f.withFd("set",
+		func(fd int) error { return unix.Fsetxattr(fd, Name, value, 0) },
+		func(p string) error { return unix.Setxattr(p, Name, value, 0) })
+}
+
+// Remove deletes the capability value. It reports whether there was one;
+// a file without one is not an error.
+func (f *File) Remove() (bool, error) {
+	removed := true
+	absent := func(err error) error {
+		if errors.Is(err, unix.ENODATA) {
+			removed = false
+			return nil
+		}
+		return err
+	}
+	err := f.withFd("remove",
+		func(fd int) error { return absent(unix.Fremovexattr(fd, Name)) },
+		func(p string) error { return absent(unix.Removexattr(p, Name)) })
+	return removed && err == nil, err
+}
+
+// Chmod sets the permission bits through the descriptor.
+func (f *File) Chmod(mode uint32) error {
+	err := f.withFd("chmod",
+		func(fd int) error { return unix.Fchmod(fd, mode) },
+		func(p string) error { return unix.Fchmodat(unix.AT_FDCWD, p, mode, 0) })
+	if err == nil {
+		err = f.Restat()
+	}
+	return err
+}
+
+// Restat refreshes f.Stat from the descriptor.
+func (f *File) Restat() error {
+	if err := unix.Fstat(f.fd, &f.Stat); err != nil {
+		return wrap("stat", f.Path, err)
+	}
+	return nil
+}
+
+// withFd runs byFd on a read-only descriptor for the same file. The
+// re-open goes through /proc/self/fd, which names the opened inode itself,
+// so no path is resolved a second time; it is checked against the first
+// fstat. When the caller may not read the file, byPath gets the /proc/self/fd
+// name of the O_PATH descriptor instead, which reaches the same inode.
+func (f *File) withFd(op string, byFd func(fd int) error, byPath func(p string) error) error {
+	fd, err := unix.Open(f.procPath(), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+	if errors.Is(err, unix.EACCES) {
+		if err := retry(func() error { return byPath(f.procPath()) }); err != nil {
+			return wrap(op, f.Path, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return wrap(op, f.Path, fmt.Errorf("re-open through /proc: %w", err))
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return wrap(op, f.Path, err)
+	}
+	if st.Dev != f.Stat.Dev || st.Ino != f.Stat.Ino {
+		return &Error{Op: op, Path: f.Path, Kind: Changed}
+	}
+	if err := retry(func() error { return byFd(fd) }); err != nil {
+		return wrap(op, f.Path, err)
+	}
+	return nil
+}
+
+func retry(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
+	}
+}
