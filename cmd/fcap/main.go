@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -42,10 +44,29 @@ func main() {
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
+// extraCommands are registered by the files that define them (init).
+var extraCommands []func() *cli.Command
+
+// personalities run instead of fcap when the binary is invoked under
+// another name (argv[0] basename), e.g. "setcap" and "getcap".
+var personalities = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
+
 // run is fcap's entry point; it returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if p, ok := personalities[filepath.Base(args[0])]; ok {
+			return p(args, stdin, stdout, stderr)
+		}
+	}
 	app := newApp(stdin, stdout, stderr)
+	var unknown error
+	app.CommandNotFound = func(_ *cli.Context, name string) {
+		unknown = usageErrorf("unknown command %q", name)
+	}
 	err := app.Run(args)
+	if unknown != nil {
+		err = unknown
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -81,12 +102,17 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		UseShortOptionHandling: true,
 		ExitErrHandler:         func(*cli.Context, error) {},
 		OnUsageError:           onUsageError,
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(stderr, "fcap: unknown command %q\nRun 'fcap help' for usage.\n", name)
-			os.Exit(exitUsage)
-		},
-		Commands: []*cli.Command{getCommand(), setCommand(), removeCommand()},
+		Commands:               commands(),
 	}
+}
+
+func commands() []*cli.Command {
+	cmds := []*cli.Command{getCommand(), setCommand(), removeCommand()}
+	for _, c := range extraCommands {
+		cmds = append(cmds, c())
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
+	return cmds
 }
 
 func onUsageError(_ *cli.Context, err error, _ bool) error {
