@@ -5,7 +5,7 @@ DESTDIR ?=
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet fmt-check fuzz-smoke clean
+.PHONY: all build test vet fmt-check check-static clean
 
 all: build
 
@@ -23,8 +23,13 @@ vet:
 	$(GO) vet ./...
 
 # Tests that need root or tools skip with a reason; run as root to get them all.
-test: fmt-check vet build
+test: fmt-check vet build check-static
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The binary must run in images without libc or libcap.so.
+check-static: build
+	@if ldd ./fcap >/dev/null 2>&1; then echo "fcap is dynamically linked"; exit 1; fi
+	@echo "fcap: static binary ($$(stat -c %s fcap) bytes)"
 
 clean:
 	rm -f fcap
