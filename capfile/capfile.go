@@ -53,10 +53,11 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
+	if len(e.Value) < 4 {
+		return fmt.Sprintf("invalid capability xattr %x: %d bytes is too short for a capability value", e.Value, len(e.Value))
+	}
 	var what string
 	switch e.Kind {
-	case TooShort:
-		what = fmt.Sprintf("%d bytes is too short for a capability value", len(e.Value))
 	case UnknownRevision:
 		what = fmt.Sprintf("unknown revision 0x%02x", e.Value[3])
 	case WrongSize:
