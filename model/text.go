@@ -61,9 +61,9 @@ func ParseText(text string, last Cap) (Caps, error) {
 		if p.i == len(p.s) {
 			return p.caps, nil
 		}
-		start := p.i
+		p.start = p.i
 		if reason := p.clause(); reason != "" {
-			return Caps{}, &TextError{Text: text, Reason: p.locate(reason, start)}
+			return Caps{}, &TextError{Text: text, Reason: p.locate(reason)}
 		}
 	}
 }
@@ -76,23 +76,25 @@ func (c Caps) Unsupported(last Cap) Set {
 
 // textParser holds the state of one ParseText call.
 type textParser struct {
-	s    string
-	i    int
-	all  Set // what `all` and an omitted list mean
-	caps Caps
+	s     string
+	i     int // next byte to read
+	start int // where the current clause starts
+	all   Set // what `all` and an omitted list mean
+	caps  Caps
 }
 
-// locate adds the clause that starts at start to reason when the text
-// holds more than that clause.
-func (p *textParser) locate(reason string, start int) string {
-	end := start
+// locate adds the current clause to reason when the text holds more
+// than that clause and reason does not already quote all of it.
+func (p *textParser) locate(reason string) string {
+	end := p.start
 	for end < len(p.s) && !isSpace(p.s[end]) {
 		end++
 	}
-	if strings.TrimLeft(p.s, " \t\n\v\f\r") == p.s[start:end] {
+	clause := p.s[p.start:end]
+	if strings.TrimLeft(p.s, " \t\n\v\f\r") == clause || strings.Contains(reason, strconv.Quote(clause)) {
 		return reason
 	}
-	return fmt.Sprintf("%s in clause %q", reason, p.s[start:end])
+	return fmt.Sprintf("%s in clause %q", reason, clause)
 }
 
 // peek returns the current byte, or 0 at the end of the text.
@@ -151,6 +153,7 @@ func (p *textParser) list() (set Set, listed bool, reason string) {
 		}
 		return p.all, false, ""
 	}
+	start := p.i
 	for {
 		tok := p.token()
 		if strings.EqualFold(tok, "all") {
@@ -166,10 +169,18 @@ func (p *textParser) list() (set Set, listed bool, reason string) {
 			return set, true, ""
 		}
 		p.i++
-		if !isNameByte(p.peek()) {
-			return 0, false, "empty name in list"
+		if next := p.peek(); !isNameByte(next) {
+			return 0, false, emptyName(p.s[start:p.i], next)
 		}
 	}
+}
+
+// emptyName explains a list that ends in a comma.
+func emptyName(list string, next byte) string {
+	if isSpace(next) {
+		return fmt.Sprintf("empty name in list %q (no spaces inside a list)", list)
+	}
+	return fmt.Sprintf("empty name in list %q", list)
 }
 
 // token consumes and returns the run of ASCII letters, digits and '_'.
@@ -198,10 +209,13 @@ func parseItem(tok string) (Cap, string) {
 func parseNumber(tok string) (Cap, string) {
 	base, digits := uint64(10), tok
 	switch {
-	case len(tok) > 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'):
+	case len(tok) > 1 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'):
 		base, digits = 16, tok[2:]
 	case len(tok) > 1 && tok[0] == '0':
 		base, digits = 8, tok[1:]
+	}
+	if digits == "" {
+		return 0, invalidNumber(tok, base)
 	}
 	var v uint64
 	for i := 0; i < len(digits); i++ {
@@ -265,7 +279,7 @@ func (p *textParser) operator(listed bool, listText string) (byte, string) {
 	}
 	switch {
 	case !listed && c == ',':
-		return 0, "empty name in list"
+		return 0, "empty name in list (the clause starts with ',')"
 	case !listed:
 		return 0, fmt.Sprintf(`unexpected %s (want a capability, "all" or "=")`, quoteByteAt(p.s, p.i))
 	case c == 0 || isSpace(c):
@@ -289,9 +303,9 @@ func (p *textParser) flags(op byte) (uint8, string) {
 	c := p.peek()
 	switch {
 	case c == ',':
-		return 0, `unexpected ',' after flags (separate clauses with spaces)`
+		return 0, fmt.Sprintf("unexpected ',' after %q (separate clauses with spaces)", p.s[p.start:p.i])
 	case c == '=':
-		return 0, `unexpected '=' after flags (only "+" or "-" may follow)`
+		return 0, fmt.Sprintf(`unexpected '=' after %q (only "+" or "-" may follow flags)`, p.s[p.start:p.i])
 	case c != 0 && !isSpace(c) && c != '+' && c != '-':
 		return 0, "unknown flag " + quoteByteAt(p.s, p.i)
 	case flags == 0 && op != opAssign:
