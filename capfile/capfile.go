@@ -144,3 +144,17 @@ func Encode(f model.FileCaps) ([]byte, error) {
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// DecodeForExec reads a value as execve does: like Decode, except that
+// unknown flag bits are ignored rather than refused (setxattr refuses
+// them, exec does not).
+func DecodeForExec(b []byte) (model.FileCaps, error) {
+	f, err := Decode(b)
+	var fe *FormatError
+	if errors.As(err, &fe) && fe.Kind == UnknownFlags {
+		clean := clone(b)
+		binary.LittleEndian.PutUint32(clean, binary.LittleEndian.Uint32(clean)&(revisionMask|flagEffective))
+		return Decode(clean)
+	}
+	return f, err
+}

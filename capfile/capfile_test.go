@@ -457,3 +457,17 @@ func TestFormatErrorMessages(t *testing.T) {
 		t.Errorf("checked %d of %d exact messages: a vector was renamed", seen, len(tests))
 	}
 }
+
+func TestDecodeForExecIgnoresUnknownFlagsLikeTheKernel(t *testing.T) {
+	b := []byte{0x03, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	if _, err := capfile.Decode(b); err == nil {
+		t.Fatal("Decode accepted unknown flag bits")
+	}
+	f, err := capfile.DecodeForExec(b)
+	if err != nil || !f.Effective || f.Permitted != model.SetOf(model.CapNetRaw) {
+		t.Fatalf("DecodeForExec = %+v, %v", f, err)
+	}
+	if _, err := capfile.DecodeForExec(b[:19]); err == nil {
+		t.Fatal("DecodeForExec accepted a wrong size")
+	}
+}

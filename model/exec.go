@@ -1,0 +1,347 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Mode bits of a file that exec looks at.
+const (
+	ModeSetuid    = 0o4000 // S_ISUID
+	ModeSetgid    = 0o2000 // S_ISGID
+	ModeGroupExec = 0o0010 // S_IXGRP
+)
+
+// ExecTarget is what execve learns about the file it runs (for a script,
+// the interpreter's file: the caller resolves "#!").
+type ExecTarget struct {
+	// Caps is the file's security.capability value; nil when it has none.
+	// Its RootID is nonzero only for revision 3.
+	Caps *FileCaps
+	// CapsInvalid says the attribute is present but the kernel cannot
+	// read it (shorter than 4 bytes, unknown revision, or a size that
+	// does not match its revision): exec fails with EINVAL unless the
+	// mount is nosuid. Unknown flag bits do not make a value invalid at
+	// exec: decode such a value ignoring them.
+	CapsInvalid bool
+	// Mode holds the permission bits, including S_ISUID and S_ISGID.
+	Mode uint32
+	// UID and GID own the file.
+	UID, GID uint32
+	// NoSuid says the file's mount is nosuid.
+	NoSuid bool
+}
+
+// Rule is one step of the transform that applied, for explaining it.
+type Rule struct {
+	// Name is a stable kebab-case id, such as "setuid" or "nnp-clamp".
+	Name string
+	// Detail says in one line why, with the concrete caps and ids.
+	Detail string
+}
+
+// ExecResult is the outcome of Exec.
+type ExecResult struct {
+	// Err is "" when exec succeeds, otherwise the errno it fails with:
+	// "EPERM" or "EINVAL".
+	Err string
+	// Child is the new credentials; valid when Err is "".
+	Child ProcState
+	// Rules lists the rules that applied, in order.
+	Rules []Rule
+	// Dropped holds, for EPERM, the file's permitted capabilities the
+	// child would not get.
+	Dropped Set
+	// Secure is AT_SECURE, the "privilege-elevating exec" flag the
+	// dynamic loader and libc honour.
+	Secure bool
+}
+
+// Exec predicts what execve of t does to a process in state p, on a
+// kernel whose last capability is lastCap, as Linux 6.17 and later do it
+// (fs/exec.c bprm_fill_uid, security/commoncap.c cap_bprm_creds_from_file).
+//
+// It assumes the process and the file's filesystem are in the initial
+// user namespace, that the process is not ptraced and does not share its
+// fs_struct with another process (CLONE_FS), and that no LSM other than
+// capabilities intervenes; file permission checks (EACCES) are not
+// modelled.
+func Exec(p ProcState, t ExecTarget, lastCap Cap) ExecResult {
+	e := &execution{p: p, t: t, lastCap: lastCap}
+	e.run()
+	return e.r
+}
+
+// execution carries the transform's intermediate values: new is the child
+// credentials being built, the rest are the kernel's local flags.
+type execution struct {
+	p       ProcState
+	t       ExecTarget
+	lastCap Cap
+
+	new       ProcState
+	effective bool // the new effective set is the whole permitted set
+	hasFcap   bool // the file has capabilities that apply
+	idChanged bool
+	r         ExecResult
+}
+
+func (e *execution) rule(name, format string, args ...any) {
+	e.r.Rules = append(e.r.Rules, Rule{Name: name, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (e *execution) fail(errno string) {
+	e.r.Err = errno
+	e.r.Child = ProcState{}
+}
+
+func (e *execution) run() {
+	e.new = e.p
+	e.new.Groups = slices.Clone(e.p.Groups)
+	if !e.ambientInvariantOK() {
+		return
+	}
+	e.setIDs()
+	if !e.fileCaps() {
+		return
+	}
+	e.privilegedRoot()
+	e.noSetuidFixup()
+	e.checkIDChanged()
+	e.clamp()
+	e.new.SUID, e.new.FSUID = e.new.EUID, e.new.EUID
+	e.new.SGID, e.new.FSGID = e.new.EGID, e.new.EGID
+	e.ambient()
+	e.effectiveSet()
+	e.keepCaps()
+	e.secureExec()
+	e.r.Child = e.new
+}
+
+// ambientInvariantOK checks the kernel's invariant pA ⊆ pP ∩ pI, without
+// which it refuses to exec (a state /proc cannot show, but a hypothetical
+// one can).
+func (e *execution) ambientInvariantOK() bool {
+	bad := e.p.Ambient &^ (e.p.Permitted & e.p.Inheritable)
+	if bad == 0 {
+		return true
+	}
+	e.rule("ambient-invariant", "ambient %s is not in both permitted and inheritable: the kernel refuses to exec", bad.Describe(e.lastCap))
+	e.fail("EPERM")
+	return false
+}
+
+// setIDs applies the set-user-ID and set-group-ID bits (bprm_fill_uid).
+func (e *execution) setIDs() {
+	mode := e.t.Mode
+	if mode&(ModeSetuid|ModeSetgid) == 0 {
+		return
+	}
+	switch {
+	case e.t.NoSuid:
+		e.rule("setid-ignored-nosuid", "the mount is nosuid: set-user-ID/set-group-ID bits (mode %04o) ignored", mode&0o7777)
+		return
+	case e.p.NoNewPrivs:
+		e.rule("setid-ignored-nnp", "no_new_privs is set: set-user-ID/set-group-ID bits (mode %04o) ignored", mode&0o7777)
+		return
+	}
+	if mode&ModeSetuid != 0 {
+		e.new.EUID = e.t.UID
+		e.rule("setuid", "set-user-ID file owned by uid %d: euid %d → %d", e.t.UID, e.p.EUID, e.t.UID)
+	}
+	switch {
+	case mode&(ModeSetgid|ModeGroupExec) == ModeSetgid|ModeGroupExec:
+		e.new.EGID = e.t.GID
+		e.rule("setgid", "set-group-ID file with group %d: egid %d → %d", e.t.GID, e.p.EGID, e.t.GID)
+	case mode&ModeSetgid != 0:
+		e.rule("setgid-no-group-exec", "set-group-ID bit without group execute marks mandatory locking, not set-group-ID: egid stays %d", e.p.EGID)
+	}
+}
+
+// fileCaps computes pP' from the file's capabilities (get_file_caps and
+// bprm_caps_from_vfs_caps). It reports false when exec fails.
+func (e *execution) fileCaps() bool {
+	e.new.Permitted = 0
+	f := e.t.Caps
+	switch {
+	case e.t.NoSuid:
+		if f != nil || e.t.CapsInvalid {
+			e.rule("file-caps-ignored-nosuid", "the mount is nosuid: the file's security.capability is not read")
+		}
+		return true
+	case e.t.CapsInvalid:
+		e.rule("file-caps-invalid", "the file's security.capability value is malformed: exec fails with EINVAL")
+		e.fail("EINVAL")
+		return false
+	case f == nil:
+		e.rule("no-file-caps", "the file has no security.capability: no file capabilities")
+		return true
+	case f.RootID != 0:
+		e.rule("file-caps-foreign-rootid", "revision-3 rootid %d does not own the (assumed initial) user namespace: file capabilities ignored as if absent", f.RootID)
+		return true
+	}
+	return e.applyFileCaps(*f)
+}
+
+// applyFileCaps sets pP' = (X & fP) | (pI & fI) and applies the EPERM
+// rule for capability-dumb binaries.
+func (e *execution) applyFileCaps(f FileCaps) bool {
+	valid := UpTo(e.lastCap)
+	fP, fI := f.Permitted&valid, f.Inheritable&valid
+	if over := (f.Permitted | f.Inheritable) &^ valid; over != 0 {
+		e.rule("file-caps-masked", "bits above the last capability %d (%s) are ignored", e.lastCap, over.Hex())
+	}
+	e.hasFcap, e.effective = true, f.Effective
+	e.new.Permitted = (e.p.Bounding & fP) | (e.p.Inheritable & fI)
+	e.rule("file-caps", "pP' = (X & fP) | (pI & fI) = (%s & %s) | (%s & %s) = %s; file effective bit %s",
+		e.p.Bounding.Describe(e.lastCap), fP.Describe(e.lastCap), e.p.Inheritable.Describe(e.lastCap), fI.Describe(e.lastCap), e.new.Permitted.Describe(e.lastCap), onOff(f.Effective))
+	missing := fP &^ e.new.Permitted
+	switch {
+	case missing == 0:
+		return true
+	case !f.Effective:
+		e.rule("file-caps-partial", "no effective bit, so exec goes on without file permitted %s (neither in the bounding set nor granted through inheritable)", missing.Describe(e.lastCap))
+		return true
+	}
+	e.r.Dropped = missing
+	e.rule("eperm-bounding", "the file has the effective bit but would not get %s (neither in the bounding set nor granted through inheritable): exec fails with EPERM", missing.Describe(e.lastCap))
+	e.fail("EPERM")
+	return false
+}
+
+// privilegedRoot applies the uid-0 rules (handle_privileged_root).
+func (e *execution) privilegedRoot() {
+	euid0, ruid0 := e.new.EUID == 0, e.p.UID == 0
+	if !euid0 && !ruid0 {
+		return
+	}
+	if e.p.Securebits&SecbitNoroot != 0 {
+		e.rule("secure-noroot", "SECURE_NOROOT is set: uid 0 gets no capabilities for being root")
+		return
+	}
+	if e.hasFcap && euid0 && !ruid0 {
+		e.rule("setuid-root-file-caps", "set-user-ID-root file with file capabilities run by uid %d: only the file capabilities apply", e.p.UID)
+		return
+	}
+	e.new.Permitted = e.p.Bounding | e.p.Inheritable
+	who := "ruid 0"
+	if euid0 {
+		who = "euid 0"
+	}
+	e.rule("root-privileged", "%s: file sets treated as full, pP' = X | pI = %s", who, e.new.Permitted.Describe(e.lastCap))
+	if euid0 {
+		e.effective = true
+		e.rule("root-effective", "euid 0: the effective set will be the whole permitted set")
+	}
+}
+
+// noSetuidFixup explains that SECURE_NO_SETUID_FIXUP plays no part.
+func (e *execution) noSetuidFixup() {
+	if e.p.Securebits&SecbitNoSetuidFixup != 0 && e.new.EUID != e.p.EUID {
+		e.rule("no-setuid-fixup-not-at-exec", "SECURE_NO_SETUID_FIXUP only affects set*uid() calls: exec ignores it")
+	}
+}
+
+// checkIDChanged computes id_changed as Linux 6.17+ does: the euid
+// changes, or the egid is neither the fsgid nor a supplementary group.
+func (e *execution) checkIDChanged() {
+	var why []string
+	if e.new.EUID != e.p.EUID {
+		why = append(why, fmt.Sprintf("euid %d → %d", e.p.EUID, e.new.EUID))
+	}
+	if !e.p.InGroup(e.new.EGID) {
+		why = append(why, fmt.Sprintf("egid %d is neither the fsgid %d nor a supplementary group", e.new.EGID, e.p.FSGID))
+	}
+	if len(why) > 0 {
+		e.idChanged = true
+		e.rule("id-changed", "%s", strings.Join(why, "; "))
+	}
+}
+
+// clamp applies no_new_privs: a gain of ids or capabilities is undone.
+// (The kernel does the same for a ptraced process or a shared fs_struct,
+// which the model assumes away.)
+func (e *execution) clamp() {
+	gained := e.new.Permitted &^ e.p.Permitted
+	if !e.p.NoNewPrivs || (!e.idChanged && gained == 0) {
+		return
+	}
+	e.rule("nnp-clamp", "no_new_privs: euid %d → %d, egid %d → %d (the real ids); permitted limited to the parent's: %s & %s = %s",
+		e.new.EUID, e.p.UID, e.new.EGID, e.p.GID, e.new.Permitted.Describe(e.lastCap), e.p.Permitted.Describe(e.lastCap), (e.new.Permitted & e.p.Permitted).Describe(e.lastCap))
+	e.new.EUID, e.new.EGID = e.p.UID, e.p.GID
+	e.new.Permitted &= e.p.Permitted
+}
+
+// ambient computes pA' and adds it to pP'.
+func (e *execution) ambient() {
+	switch {
+	case !e.hasFcap && !e.idChanged:
+		if e.p.Ambient != 0 {
+			e.rule("ambient-kept", "ambient %s is kept and added to permitted", e.p.Ambient.Describe(e.lastCap))
+		}
+	default:
+		e.new.Ambient = 0
+		if e.p.Ambient != 0 {
+			e.rule("ambient-cleared", "ambient %s cleared: %s", e.p.Ambient.Describe(e.lastCap), e.ambientReason())
+		}
+	}
+	e.new.Permitted |= e.new.Ambient
+}
+
+func (e *execution) ambientReason() string {
+	if e.hasFcap {
+		return "the file has capabilities"
+	}
+	return "the ids changed"
+}
+
+// effectiveSet computes pE'.
+func (e *execution) effectiveSet() {
+	if e.effective {
+		e.new.Effective = e.new.Permitted
+		e.rule("effective", "effective bit set: pE' = pP' = %s", e.new.Effective.Describe(e.lastCap))
+		return
+	}
+	e.new.Effective = e.new.Ambient
+	e.rule("effective", "no effective bit: pE' = pA' = %s", e.new.Effective.Describe(e.lastCap))
+}
+
+// keepCaps clears SECURE_KEEP_CAPS, as every exec does.
+func (e *execution) keepCaps() {
+	if e.p.Securebits&SecbitKeepCaps != 0 {
+		e.new.Securebits &^= SecbitKeepCaps
+		e.rule("keep-caps-cleared", "SECURE_KEEP_CAPS is cleared by exec")
+	}
+}
+
+// secureExec decides AT_SECURE.
+func (e *execution) secureExec() {
+	var why []string
+	if e.idChanged {
+		why = append(why, "ids changed")
+	}
+	if e.new.EUID != e.p.UID {
+		why = append(why, fmt.Sprintf("euid %d ≠ ruid %d", e.new.EUID, e.p.UID))
+	}
+	if e.new.EGID != e.p.GID {
+		why = append(why, fmt.Sprintf("egid %d ≠ rgid %d", e.new.EGID, e.p.GID))
+	}
+	if e.p.UID != 0 && e.effective {
+		why = append(why, "non-root gets an effective set")
+	}
+	if grew := e.new.Permitted &^ e.new.Ambient; e.p.UID != 0 && grew != 0 {
+		why = append(why, fmt.Sprintf("non-root gets permitted %s beyond ambient", grew.Describe(e.lastCap)))
+	}
+	if len(why) > 0 {
+		e.r.Secure = true
+		e.rule("secure-exec", "AT_SECURE: %s", strings.Join(why, "; "))
+	}
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
