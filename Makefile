@@ -33,3 +33,36 @@ check-static: build
 
 clean:
 	rm -f fcap
+
+# Real clients drive fcap, as root: Debian's iputils-ping postinst, Ansible's
+# community.general.capabilities, the setuid fallback on bindfs --xattr-none
+# and image restores with `fcap apply --root`. Missing packages are installed
+# with apt-get; the system's ping is restored afterwards.
+.PHONY: test-integration
+test-integration: build
+	FCAP=$(CURDIR)/fcap bash scripts/integration/run
+
+# --- install, compatibility links, generated docs -------------------------
+.PHONY: install install-compat docs
+
+# Installs fcap, its man page and its bash and zsh completions under
+# $(DESTDIR)$(PREFIX).
+install: build
+	install -D -m 0755 fcap $(DESTDIR)$(PREFIX)/bin/fcap
+	install -D -m 0644 docs/fcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/fcap.1
+	install -D -m 0644 docs/completion/fcap.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fcap
+	install -D -m 0644 docs/completion/_fcap $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fcap
+
+# Also makes $(PREFIX)/sbin/setcap and getcap, relative symlinks to
+# ../bin/fcap, which then behaves as libcap's programs (docs/COMPAT.md).
+# Existing files that are not links to fcap are left alone (an error).
+install-compat: install
+	./fcap install-compat --target ../bin/fcap $(DESTDIR)$(PREFIX)/sbin
+
+# Regenerates the man page and the completions from the command
+# definitions (hidden commands gen-man and gen-completion, cmd/fcap/gen.go).
+docs: build
+	@mkdir -p docs/completion
+	./fcap gen-man >docs/fcap.1.tmp && mv docs/fcap.1.tmp docs/fcap.1
+	./fcap gen-completion bash >docs/completion/fcap.bash.tmp && mv docs/completion/fcap.bash.tmp docs/completion/fcap.bash
+	./fcap gen-completion zsh >docs/completion/_fcap.tmp && mv docs/completion/_fcap.tmp docs/completion/_fcap

@@ -16,6 +16,11 @@ import (
 func TestMain(m *testing.M) {
 	os.Exit(testscript.RunMain(m, map[string]func() int{
 		"fcap": func() int { return run(os.Args, os.Stdin, os.Stdout, os.Stderr) },
+		// fcap as setcap and getcap (compat.go). Not named setcap and
+		// getcap: these commands are put first on PATH, where they would
+		// hide libcap's programs from the scripts that compare with them.
+		"fcap-setcap": func() int { return run(append([]string{"setcap"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr) },
+		"fcap-getcap": func() int { return run(append([]string{"getcap"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr) },
 	}))
 }
 
