@@ -2,7 +2,6 @@ package xattr
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -107,7 +106,7 @@ func (f *File) Get() ([]byte, error) {
 	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.ENOTSUP):
 		return nil, nil
 	case err != nil:
-		return nil, wrap("get", f.Path, err)
+		return nil, wrap("get", f.Path, noProc(err))
 	}
 	return buf[:n], nil
 }
@@ -179,7 +178,7 @@ func (f *File) withFd(op string, byFd func(fd int) error, byPath func(p string) 
 		return nil
 	}
 	if err != nil {
-		return wrap(op, f.Path, fmt.Errorf("re-open through /proc: %w", err))
+		return wrap(op, f.Path, noProc(err))
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
@@ -193,6 +192,15 @@ func (f *File) withFd(op string, byFd func(fd int) error, byPath func(p string) 
 		return wrap(op, f.Path, err)
 	}
 	return nil
+}
+
+// noProc explains an ENOENT on /proc/self/fd/N: the descriptor is open,
+// so the only way to miss it is a /proc that is not mounted.
+func noProc(err error) error {
+	if errors.Is(err, unix.ENOENT) {
+		return errors.New("/proc/self/fd is not available: is /proc mounted?")
+	}
+	return err
 }
 
 func retry(fn func() error) error {
