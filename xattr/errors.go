@@ -13,28 +13,30 @@ type Kind int
 
 // The kinds of failure.
 const (
-	Other        Kind = iota
-	NotExist          // no such file
-	Symlink           // the path is a symlink, which fcap never follows
-	NotRegular        // a directory, FIFO, socket or device
-	NotSupported      // the filesystem cannot store file capabilities
-	ReadOnly          // read-only filesystem
-	Permission        // the caller lacks the privilege (CAP_SETFCAP) or the file is immutable
-	Unreadable        // an attribute exists but the kernel will not return it
-	TooLarge          // an attribute too large to be a capability value
-	Changed           // the file changed between checks
+	Other         Kind = iota
+	NotExist           // no such file
+	Symlink            // the path is a symlink, which fcap never follows
+	NotRegular         // a directory, FIFO, socket or device
+	NotSupported       // the filesystem cannot store file capabilities
+	ReadOnly           // read-only filesystem
+	Permission         // the caller lacks the privilege (CAP_SETFCAP) or the file is immutable
+	Unreadable         // an attribute exists but the kernel will not return it
+	TooLarge           // an attribute too large to be a capability value
+	Changed            // the file changed between checks
+	UntrustedPath      // a directory on the path is another user's symlink
 )
 
 var kindText = map[Kind]string{
-	NotExist:     "no such file or directory",
-	Symlink:      "is a symlink (refused: fcap never follows symlinks)",
-	NotRegular:   "not a regular file",
-	NotSupported: "filesystem does not support file capabilities",
-	ReadOnly:     "read-only filesystem",
-	Permission:   "permission denied",
-	Unreadable:   "capability xattr present but unreadable (revision 1 or malformed)",
-	TooLarge:     "capability xattr too large to be valid",
-	Changed:      "file changed while fcap was working on it",
+	NotExist:      "no such file or directory",
+	Symlink:       "is a symlink (refused: fcap never follows symlinks)",
+	NotRegular:    "not a regular file",
+	NotSupported:  "filesystem does not support file capabilities",
+	ReadOnly:      "read-only filesystem",
+	Permission:    "permission denied",
+	Unreadable:    "capability xattr present but unreadable (revision 1 or malformed)",
+	TooLarge:      "capability xattr too large to be valid",
+	Changed:       "file changed while fcap was working on it",
+	UntrustedPath: "a directory on the path is a symlink owned by another user (refused: it could point anywhere)",
 }
 
 // Error is a failed operation on one path.

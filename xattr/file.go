@@ -22,8 +22,10 @@ type File struct {
 	fd   int
 }
 
-// Open opens path without following a symlink, without opening a FIFO or
-// device for reading, and refuses anything but a regular file.
+// Open opens path without following a symlink as its last component,
+// without opening a FIFO or device for reading, and refuses anything but a
+// regular file. Symlinks among the directories on the way are followed
+// only when root or the caller owns them (see openPath).
 func Open(path string) (*File, error) {
 	return OpenAt(unix.AT_FDCWD, path, path)
 }
@@ -33,27 +35,9 @@ func Open(path string) (*File, error) {
 func OpenAt(dirfd int, name, display string) (*File, error) {
 	fd, err := openPath(dirfd, name)
 	if err != nil {
-		return nil, wrap("open", display, err)
+		return nil, openError(display, err)
 	}
-	f := &File{Path: display, fd: fd}
-	if err := unix.Fstat(fd, &f.Stat); err != nil {
-		unix.Close(fd)
-		return nil, wrap("open", display, err)
-	}
-	if err := checkRegular(display, f.Stat.Mode); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	return f, nil
-}
-
-func openPath(dirfd int, name string) (int, error) {
-	for {
-		fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			return fd, err
-		}
-	}
+	return newFile(fd, display)
 }
 
 func checkRegular(path string, mode uint32) error {

@@ -111,6 +111,11 @@ func commands() []*cli.Command {
 	for _, c := range extraCommands {
 		cmds = append(cmds, c())
 	}
+	for _, c := range cmds {
+		// No "help" subcommand under a command: "fcap remove help" names
+		// a file. "fcap help CMD" and "CMD --help" still work.
+		c.HideHelpCommand = true
+	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 	return cmds
 }

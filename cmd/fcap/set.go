@@ -125,25 +125,35 @@ func (p *setPair) resolve(last model.Cap, rootid uint32) error {
 	return err
 }
 
-// maxStdinText bounds what `-` reads.
+// maxStdinText bounds what `-` reads: capability text is short, so more
+// than this is refused rather than read.
 const maxStdinText = 1 << 20
 
 // readCapsText reads capability text from r up to EOF or an empty line,
-// prompting as setcap does when r is a terminal.
+// prompting as setcap does when r is a terminal. Lines are joined with
+// spaces (newlines separate clauses, as in setcap).
 func readCapsText(r io.Reader, errw io.Writer, quiet bool) (string, error) {
 	if f, ok := r.(*os.File); ok && !quiet && isTerminal(f) {
 		fmt.Fprint(errw, "Please enter caps for file [empty line to end]:\n")
 	}
-	sc := bufio.NewScanner(io.LimitReader(r, maxStdinText))
+	br := bufio.NewReader(io.LimitReader(r, maxStdinText+1))
 	var lines []string
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
+	total := 0
+	for {
+		line, err := br.ReadString('\n')
+		if total += len(line); total > maxStdinText {
+			return "", fmt.Errorf("read capabilities from standard input: more than %d bytes: not capability text", maxStdinText)
+		}
+		if strings.TrimSpace(line) == "" {
 			break
 		}
-		lines = append(lines, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("read capabilities from standard input: %w", err)
+		lines = append(lines, strings.TrimSpace(line))
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read capabilities from standard input: %w", err)
+		}
 	}
 	if len(lines) == 0 {
 		return "", usageErrorf("set: no capabilities on standard input")
