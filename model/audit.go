@@ -1,0 +1,387 @@
+package model
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Severity ranks an audit finding.
+type Severity int
+
+// The severities, lowest first.
+const (
+	SeverityInfo Severity = iota
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high"}
+
+// String returns "info", "low", "medium" or "high".
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// MarshalText makes a Severity a JSON string.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSeverity reads "info", "low", "medium" or "high" (any case).
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(s, n) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want low, medium or high)", s)
+}
+
+// Kinds of audit finding.
+const (
+	KindSetID         = "setid"           // a set-user-ID or set-group-ID executable
+	KindCaps          = "caps"            // a file with capabilities
+	KindWritable      = "writable"        // a privileged file a non-root user can change or replace
+	KindUnreadable    = "unreadable-caps" // revision 1 or malformed: the kernel will not return it
+	KindMalformed     = "malformed-caps"  // returned by the kernel but not a valid value
+	KindForeignRootID = "foreign-rootid"  // revision 3 for another user namespace
+	KindUnknownBits   = "unknown-bits"    // capabilities above the kernel's last one
+)
+
+// Finding is one problem audit reports about one file.
+type Finding struct {
+	Path     string   `json:"path"`
+	Severity Severity `json:"severity"`
+	Kind     string   `json:"kind"`
+	// Caps is the file's capabilities in libcap's text form; "" when it
+	// has none or they cannot be read.
+	Caps string `json:"caps"`
+	// Mode is the permission bits in octal, such as "4755".
+	Mode   string `json:"mode"`
+	Reason string `json:"reason"`
+	Fix    string `json:"fix"`
+}
+
+// AuditInput is what audit learned about one regular file.
+type AuditInput struct {
+	Path string
+	// Mode holds the permission bits, set-id bits included.
+	Mode     uint32
+	UID, GID uint32
+	// Caps is the decoded security.capability; nil when there is none.
+	Caps *FileCaps
+	// CapsUnreadable says the attribute exists but the kernel refuses to
+	// return it (revision 1 or malformed).
+	CapsUnreadable bool
+	// CapsMalformed is the decoding error of a value the kernel returned.
+	CapsMalformed string
+	// DirWritable says why a non-root user can replace the file's path
+	// (a directory on the way is theirs or writable by them); "" if none.
+	DirWritable string
+}
+
+// Audit rates one file: its set-id bits, its capabilities and who can
+// change it. last is the running kernel's last capability.
+func Audit(in AuditInput, last Cap) []Finding {
+	var out []Finding
+	add := func(f *Finding) {
+		if f != nil {
+			f.Path, f.Mode = in.Path, fmt.Sprintf("%04o", in.Mode&0o7777)
+			if f.Caps == "" && in.Caps != nil {
+				f.Caps = in.Caps.Caps().Format(last)
+			}
+			out = append(out, *f)
+		}
+	}
+	add(auditSetID(in))
+	add(auditBadCaps(in))
+	if in.Caps != nil {
+		for _, f := range auditCaps(in, *in.Caps, last) {
+			add(f)
+		}
+	}
+	add(auditWritable(in))
+	return out
+}
+
+// auditSetID reports a set-id executable, with the conversion fcap
+// convert knows for it.
+func auditSetID(in AuditInput) *Finding {
+	if !IsSetID(in.Mode) {
+		return nil
+	}
+	name := path.Base(in.Path)
+	f := &Finding{Kind: KindSetID, Severity: SeverityMedium,
+		Reason: DescribeSetID(in.Mode, in.UID, in.GID) + ": every user who runs it gets that identity",
+		Fix:    setIDFix(name, in.Path)}
+	switch w := FileWritable(in.Mode, in.UID, in.GID); {
+	case IsInterpreter(name):
+		f.Severity = SeverityHigh
+		f.Reason += "; " + name + " runs arbitrary code, so that identity is anyone's"
+		f.Fix = "chmod u-s,g-s " + in.Path
+	case w != "":
+		f.Severity = SeverityHigh
+		f.Reason += "; the file is " + w
+	case in.Mode&0o111 == 0:
+		f.Severity = SeverityLow
+		f.Reason += " (but no one may execute it now)"
+	}
+	return f
+}
+
+func setIDFix(name, p string) string {
+	e, ok := LookupConvert(name)
+	switch {
+	case ok && e.Refused():
+		return "keep it if needed (" + name + " " + e.Reason + "); if unused, chmod u-s,g-s " + p
+	case ok:
+		return "fcap convert " + p + " (replaces it with " + e.Caps + ": " + name + " " + e.Reason + ")"
+	}
+	return "if it needs only some privileges, fcap convert --caps CAPS " + p + "; if unused, chmod u-s,g-s " + p
+}
+
+// auditBadCaps reports a capability value that cannot be inspected.
+func auditBadCaps(in AuditInput) *Finding {
+	fix := "fcap remove " + in.Path + ", then set the intended capabilities with fcap set CAPS " + in.Path
+	switch {
+	case in.CapsUnreadable:
+		return &Finding{Kind: KindUnreadable, Severity: SeverityHigh,
+			Reason: "security.capability is present but the kernel will not return it (revision 1 or malformed): " +
+				"exec of a malformed value fails with EINVAL, a revision-1 value still grants capabilities, and neither can be inspected",
+			Fix: fix}
+	case in.CapsMalformed != "":
+		return &Finding{Kind: KindMalformed, Severity: SeverityHigh,
+			Reason: "security.capability cannot be decoded: " + in.CapsMalformed, Fix: fix}
+	}
+	return nil
+}
+
+// auditCaps rates the capabilities of a file named in.Path.
+func auditCaps(in AuditInput, fc FileCaps, last Cap) []*Finding {
+	var out []*Finding
+	if extra := (fc.Permitted | fc.Inheritable) &^ UpTo(last); extra != 0 {
+		out = append(out, &Finding{Kind: KindUnknownBits, Severity: SeverityInfo,
+			Reason: fmt.Sprintf("capabilities %s are above this kernel's last capability %d and are ignored at exec (a newer kernel would grant them)", extra.Names(), last),
+			Fix:    "fcap set with only the capabilities the program needs"})
+	}
+	if fc.RootID != 0 {
+		return append(out, &Finding{Kind: KindForeignRootID, Severity: SeverityLow,
+			Reason: fmt.Sprintf("revision-3 value for the user namespace whose root is uid %d: ignored here, granted only inside such a namespace", fc.RootID),
+			Fix:    "if it should apply here, fcap set CAPS " + in.Path + "; otherwise fcap remove " + in.Path})
+	}
+	f := RateCaps(path.Base(in.Path), in.Path, fc, last)
+	if in.Mode&0o111 == 0 && f.Severity > SeverityInfo {
+		f.Severity--
+		f.Reason += " (but no one may execute it now)"
+	}
+	return append(out, f)
+}
+
+// RateCaps rates the capabilities fc on a file called name at path p:
+// high for a root-equivalent capability or any capability on an
+// interpreter, shell, editor or pager; medium for capabilities with a
+// wide impact (or a root-equivalent one the convert table expects for
+// name); low otherwise; info for a value that grants nothing.
+func RateCaps(name, p string, fc FileCaps, last Cap) *Finding {
+	valid := UpTo(last)
+	prm, inh := fc.Permitted&valid, fc.Inheritable&valid
+	f := &Finding{Kind: KindCaps}
+	switch {
+	case prm == 0 && inh == 0:
+		f.Severity, f.Reason = SeverityInfo, "an empty capability value: it grants nothing, but exec of the file clears the caller's ambient capabilities"
+		f.Fix = "fcap remove " + p + " if it is not deliberate"
+	case prm == 0:
+		f.Severity, f.Reason = SeverityLow, "inheritable only ("+inh.Names()+"): granted only to callers that already hold them in their inheritable set"
+		f.Fix = "none needed"
+	case IsInterpreter(name):
+		f.Severity = SeverityHigh
+		f.Reason = name + " is an interpreter, shell, editor or pager: any code it runs gets " + whyCaps(prm)
+		f.Fix = "fcap remove " + p + "; give the capability to a dedicated program (or a service's AmbientCapabilities=) instead"
+	default:
+		rateByCaps(f, name, p, prm)
+	}
+	return f
+}
+
+// rateByCaps rates a non-empty permitted set by its worst capability.
+func rateByCaps(f *Finding, name, p string, prm Set) {
+	high, medium := prm&HighRiskCaps, prm&MediumRiskCaps
+	switch {
+	case high|medium != 0 && expectedFor(name, high|medium):
+		f.Severity = SeverityLow
+		if high != 0 {
+			f.Severity = SeverityMedium
+		}
+		f.Reason = whyCaps(high|medium) + "; expected for " + name + " (fcap convert's table), so verify it is the genuine program and only root can change it"
+		f.Fix = "none needed if it is the genuine " + name
+	case high != 0:
+		f.Severity, f.Reason = SeverityHigh, whyCaps(high)+": whoever runs it can become root"
+		f.Fix = "fcap remove " + p + ", or fcap set with only the capabilities the program needs"
+	case medium != 0:
+		f.Severity, f.Reason = SeverityMedium, whyCaps(medium)+": a wide impact on the system, though not a direct way to root"
+		f.Fix = "check that " + name + " needs " + medium.Names() + "; otherwise fcap remove " + p
+	default:
+		f.Severity, f.Reason = SeverityLow, "ordinary capabilities ("+prm.Names()+"), limited to their purpose"
+		f.Fix = "none needed; fcap remove " + p + " if unused"
+	}
+}
+
+// expectedFor reports whether the convert table gives name every one of
+// caps.
+func expectedFor(name string, caps Set) bool {
+	e, ok := LookupConvert(name)
+	if !ok || e.Refused() {
+		return false
+	}
+	want, err := ParseText(e.Caps, MaxCap)
+	return err == nil && caps&^want.Permitted == 0
+}
+
+// whyCaps lists s, with what each risky capability allows.
+func whyCaps(s Set) string {
+	var parts []string
+	for _, c := range s.Caps() {
+		if why, ok := capRisk[c]; ok {
+			parts = append(parts, c.String()+" ("+why+")")
+		} else {
+			parts = append(parts, c.String())
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// HighRiskCaps are root-equivalent on an executable: a user who can run
+// code with one of them can become root or read and write anything.
+var HighRiskCaps = SetOf(CapChown, CapDacOverride, CapDacReadSearch, CapFowner, capFsetid,
+	CapSetgid, CapSetuid, CapSetpcap, CapSysModule, CapSysRawio, CapSysPtrace,
+	CapSysAdmin, CapSysBoot, capMknod, CapSetfcap, capMacOverride, capMacAdmin, CapBpf)
+
+// MediumRiskCaps have a wide impact on integrity or availability without
+// being a direct way to root.
+var MediumRiskCaps = SetOf(CapKill, capLinuxImmutable, CapNetAdmin, capIpcOwner,
+	capSysChroot, capSysPacct, capSysTime, capAuditControl, capSyslog, capPerfmon,
+	CapCheckpointRestore)
+
+// More capability numbers, for the risk tables (unexported: caps.go
+// holds the public ones).
+const (
+	capFsetid         Cap = 4
+	capLinuxImmutable Cap = 9
+	capIpcOwner       Cap = 15
+	capSysChroot      Cap = 18
+	capSysPacct       Cap = 20
+	capSysTime        Cap = 25
+	capMknod          Cap = 27
+	capAuditControl   Cap = 30
+	capMacOverride    Cap = 32
+	capMacAdmin       Cap = 33
+	capSyslog         Cap = 34
+	capPerfmon        Cap = 38
+)
+
+// capRisk says in a few words what each risky capability allows.
+var capRisk = map[Cap]string{
+	CapChown: "chown any file, e.g. /etc/shadow", CapDacOverride: "read and write any file",
+	CapDacReadSearch: "read any file, open_by_handle_at", CapFowner: "chmod any file",
+	capFsetid: "keep set-id bits on modified files", CapSetgid: "switch to any gid",
+	CapSetuid: "switch to uid 0", CapSetpcap: "raise inheritable capabilities, change securebits",
+	CapSysModule: "load kernel modules", CapSysRawio: "raw I/O to memory and devices",
+	CapSysPtrace: "trace and inject into any process", CapSysAdmin: "mount, namespaces and more: the new root",
+	CapSysBoot: "reboot, kexec a new kernel", capMknod: "create device nodes",
+	CapSetfcap: "give any file any capability", capMacOverride: "override mandatory access control",
+	capMacAdmin: "change mandatory access control policy", CapBpf: "privileged BPF",
+	CapKill: "signal any process", capLinuxImmutable: "clear immutable and append-only flags",
+	CapNetAdmin: "configure interfaces, routes and firewalls", capIpcOwner: "bypass IPC permissions",
+	capSysChroot: "chroot", capSysPacct: "configure process accounting", capSysTime: "set the clock",
+	capAuditControl: "configure or disable auditing", capSyslog: "read the kernel log and addresses",
+	capPerfmon: "trace the kernel and other processes", CapCheckpointRestore: "choose pids, read other processes' maps",
+}
+
+// interpreterNames are programs that run arbitrary code or commands given
+// to them: any capability on them is anyone's. A trailing "*" matches
+// any suffix (python3, python3.11).
+var interpreterNames = []string{
+	"python*", "pypy*", "perl*", "ruby*", "irb", "php*", "lua*", "tclsh*", "wish*", "guile*",
+	"node", "nodejs", "deno", "bun", "java", "jshell", "expect", "gdb",
+	"sh", "bash", "rbash", "dash", "ash", "zsh", "ksh*", "mksh", "csh", "tcsh", "fish", "busybox",
+	"vi", "vim", "vim.*", "view", "rvim", "rview", "vimdiff", "nvim", "ex", "nano", "ed", "emacs*",
+	"less", "more", "most", "pg", "man",
+	"tar", "awk", "gawk", "mawk", "nawk", "sed", "find", "xargs", "env", "socat", "script", "strace",
+}
+
+// IsInterpreter reports whether a program called name is an interpreter,
+// shell, editor, pager or another tool that runs code it is given.
+func IsInterpreter(name string) bool {
+	for _, p := range interpreterNames {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(name, prefix) || p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// auditWritable reports a privileged file (set-id or with capabilities)
+// that a non-root user can write or replace.
+func auditWritable(in AuditInput) *Finding {
+	if !IsSetID(in.Mode) && in.Caps == nil && !in.CapsUnreadable && in.CapsMalformed == "" {
+		return nil
+	}
+	var why, fix []string
+	if w := FileWritable(in.Mode, in.UID, in.GID); w != "" {
+		why = append(why, "the file is "+w)
+		fix = append(fix, fileWritableFix(in))
+	}
+	if in.DirWritable != "" {
+		why = append(why, in.DirWritable)
+		fix = append(fix, "make every directory on its path root-owned and not writable by group or others")
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return &Finding{Kind: KindWritable, Severity: SeverityHigh,
+		Reason: "a privileged file a non-root user can change or replace: " + strings.Join(why, "; "),
+		Fix:    strings.Join(fix, "; ")}
+}
+
+// fileWritableFix says how to make a writable privileged file safe.
+func fileWritableFix(in AuditInput) string {
+	if in.UID != 0 && in.Mode&0o200 != 0 {
+		return "chown root " + in.Path + " && chmod go-w " + in.Path + " (chown clears set-id bits and capabilities: set them again afterwards)"
+	}
+	return "chmod go-w " + in.Path
+}
+
+// FileWritable says who other than root may write a file with this mode
+// and ownership ("writable by its owner uid 1000", "writable by group
+// gid 100", "world-writable"), or "" when only root may.
+func FileWritable(mode, uid, gid uint32) string {
+	switch {
+	case uid != 0 && mode&0o200 != 0:
+		return fmt.Sprintf("writable by its owner uid %d", uid)
+	case gid != 0 && mode&0o020 != 0:
+		return fmt.Sprintf("writable by group gid %d", gid)
+	case mode&0o002 != 0:
+		return "world-writable"
+	}
+	return ""
+}
+
+// DirReplaceable says why a non-root user may rename or delete an entry
+// owned by entryUID in a directory with this mode and ownership ("owned
+// by uid 1000", "writable by group gid 100", "world-writable"), or ""
+// when only root may. The sticky bit protects entries owned by root.
+func DirReplaceable(mode, uid, gid, entryUID uint32) string {
+	protected := mode&0o1000 != 0 && entryUID == 0
+	switch {
+	case uid != 0:
+		return fmt.Sprintf("owned by uid %d", uid)
+	case !protected && gid != 0 && mode&0o020 != 0:
+		return fmt.Sprintf("writable by group gid %d", gid)
+	case !protected && mode&0o002 != 0:
+		return "world-writable"
+	}
+	return ""
+}
