@@ -79,7 +79,9 @@ func ParseManifest(r io.Reader, name string, last Cap, fn func(ManifestEntry) er
 
 // ParseManifestSeen is ParseManifest with a caller-owned set of the paths
 // already seen, so that several manifests can be checked for a path they
-// share: a path already in seen is a duplicate.
+// share: a path already in seen is a duplicate. A nil seen skips the
+// duplicate check (for a second pass over a manifest already checked),
+// which keeps memory flat however many entries it has.
 func ParseManifestSeen(r io.Reader, name string, last Cap, seen *PathSet, fn func(ManifestEntry) error) error {
 	br := bufio.NewReaderSize(r, MaxManifestLine+1)
 	for n := 1; ; n++ {
@@ -114,6 +116,9 @@ func parseManifestLine(raw []byte, name string, n int, last Cap, seen *PathSet, 
 		return &ManifestError{File: name, Line: n, Reason: reason, Err: err}
 	}
 	e.File, e.Line = name, n
+	if seen == nil {
+		return fn(e)
+	}
 	if firstFile, firstLine, dup := seen.Add(e.Path, name, n); dup {
 		return &ManifestError{File: name, Line: n, Reason: duplicateReason(e.Path, name, firstFile, firstLine)}
 	}

@@ -271,7 +271,8 @@ func (a *applier) applyManifest(s *manifestSource) {
 		return
 	}
 	n := 0
-	err := model.ParseManifest(s.f, s.name, a.last, func(e model.ManifestEntry) error {
+	// Duplicates were found by validate; no second path set.
+	err := model.ParseManifestSeen(s.f, s.name, a.last, nil, func(e model.ManifestEntry) error {
 		n++
 		if err := a.entry(e); err != nil {
 			a.fail(err)
