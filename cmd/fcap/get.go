@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -83,8 +84,23 @@ func (g *getter) one(path string) {
 	g.report(path, value, err)
 }
 
+// walk prints the files under root. Output is buffered for the walk and
+// flushed before each error, so that stdout and stderr keep their order.
 func (g *getter) walk(root string, opt xattr.WalkOptions) {
+	out := g.out
+	buf := bufio.NewWriterSize(out, 64<<10)
+	g.out = buf
+	defer func() {
+		buf.Flush()
+		g.out = out
+	}()
+	opt.OnlyFound = !g.verbose
 	err := xattr.Walk(root, opt, func(e xattr.Entry) error {
+		if e.Err != nil {
+			if err := buf.Flush(); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
+		}
 		g.report(e.Path, e.Value, e.Err)
 		return nil
 	})
