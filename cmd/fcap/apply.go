@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/capfile"
+	"fcap/host"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -100,7 +101,7 @@ func checkApplyArgs(c *cli.Context, args []string) error {
 }
 
 func newApplier(c *cli.Context) (*applier, error) {
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		return nil, err
 	}

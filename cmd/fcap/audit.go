@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/capfile"
+	"fcap/host"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -61,7 +62,7 @@ func runAudit(c *cli.Context) error {
 		}
 		failOn = sev
 	}
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		return err
 	}

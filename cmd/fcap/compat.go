@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/capfile"
+	"fcap/host"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -102,7 +103,7 @@ func setcapMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) < 2 {
 		return s.usage(1)
 	}
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal error: %s\n", err)
 		return 1
@@ -488,7 +489,7 @@ func getcapMain(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		return g.usage(false)
 	}
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		fmt.Fprintf(stderr, "%s\n", err)
 		return 1

@@ -87,7 +87,7 @@ func worseStatus(a, b int) int {
 }
 
 func newConverter(c *cli.Context) (*converter, error) {
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		return nil, err
 	}

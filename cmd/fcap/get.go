@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"fcap/capfile"
+	"fcap/host"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -48,7 +49,7 @@ func runGet(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageErrorf("get: no PATH given")
 	}
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		return err
 	}

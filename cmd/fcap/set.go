@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/capfile"
+	"fcap/host"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -80,7 +81,7 @@ func runSet(c *cli.Context) error {
 // parsePairs turns every text into a value before anything is written,
 // so a bad text changes nothing on disk.
 func parsePairs(c *cli.Context, args []string, rootid uint32) ([]setPair, error) {
-	last, err := lastCap()
+	last, err := host.LastCap()
 	if err != nil {
 		return nil, err
 	}
