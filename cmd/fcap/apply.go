@@ -227,30 +227,46 @@ func (s *manifestSource) stamp(compare bool) (same bool, err error) {
 	return same, nil
 }
 
-// validate is the first pass: it parses every manifest whole, applying
-// nothing, and marks the good ones. With several manifests a path may
-// appear in only one of them.
+// validate parses every manifest whole, applying nothing, and marks the
+// good ones. A path may appear in only one of them: duplicates are found
+// in memory that does not grow with the manifests (model.DupFinder), with
+// a second read only when the filter has suspects.
 func (a *applier) validate(srcs []*manifestSource) {
-	seen := model.NewPathSet()
+	var size int64
 	for _, s := range srcs {
-		err := a.validateOne(s, seen)
-		if err != nil {
-			a.fail(err)
-			if errors.As(err, new(*model.ManifestError)) {
-				fmt.Fprintf(a.errw, "fcap: %s: nothing applied from this manifest\n", s.name)
-			}
+		if fi, err := s.f.Stat(); err == nil {
+			size += fi.Size()
+		}
+	}
+	dups := model.NewDupFinder(size)
+	for _, s := range srcs {
+		if err := a.validateOne(s, dups); err != nil {
+			a.refuse(s, err)
 			continue
 		}
 		s.ok = true
 	}
+	if dups.Suspects() > 0 {
+		a.confirmDuplicates(srcs, dups)
+	}
 }
 
-func (a *applier) validateOne(s *manifestSource, seen *model.PathSet) error {
+// refuse reports a manifest that will not be applied.
+func (a *applier) refuse(s *manifestSource, err error) {
+	a.fail(err)
+	if errors.As(err, new(*model.ManifestError)) {
+		fmt.Fprintf(a.errw, "fcap: %s: nothing applied from this manifest\n", s.name)
+	}
+	s.ok = false
+}
+
+func (a *applier) validateOne(s *manifestSource, dups *model.DupFinder) error {
 	if err := s.rewind(); err != nil {
 		return err
 	}
-	err := model.ParseManifestSeen(s.f, s.name, a.last, seen, func(model.ManifestEntry) error {
+	err := model.ParseManifestSeen(s.f, s.name, a.last, nil, func(e model.ManifestEntry) error {
 		s.entries++
+		dups.Note(e.Path)
 		return nil
 	})
 	if err != nil {
@@ -258,6 +274,29 @@ func (a *applier) validateOne(s *manifestSource, seen *model.PathSet) error {
 	}
 	_, err = s.stamp(false)
 	return err
+}
+
+// confirmDuplicates reads the good manifests again to tell the filter's
+// suspects from real duplicates; a manifest with one is refused.
+func (a *applier) confirmDuplicates(srcs []*manifestSource, dups *model.DupFinder) {
+	for _, s := range srcs {
+		if !s.ok {
+			continue
+		}
+		if err := s.rewind(); err != nil {
+			a.refuse(s, err)
+			continue
+		}
+		err := model.ParseManifestSeen(s.f, s.name, a.last, nil, func(e model.ManifestEntry) error {
+			if ff, fl, dup := dups.Check(e.Path, e.File, e.Line); dup {
+				return model.DuplicateError(e.Path, e.File, e.Line, ff, fl)
+			}
+			return nil
+		})
+		if err != nil {
+			a.refuse(s, err)
+		}
+	}
 }
 
 // applyManifest is the second pass: it parses the manifest again and
