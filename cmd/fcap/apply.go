@@ -439,13 +439,8 @@ func (a *applier) set(f *xattr.File, e model.ManifestEntry, was string) error {
 		}
 		return err
 	}
-	got, ok, err := current(f)
-	if err != nil {
-		return fmt.Errorf("set %s: read back: %w", e.Path, err)
-	}
-	if !ok || !got.SameCaps(e.Caps) {
-		return fmt.Errorf("set %s: read back differs from what was written (wrote %s, file has %s)",
-			e.Path, a.capsText(e.Caps), a.haveText(got, ok, nil))
+	if err := readBack(f, e.Caps, value); err != nil {
+		return fmt.Errorf("set %s: %w", e.Path, err)
 	}
 	fmt.Fprintf(a.out, "%s: set %s (was %s)\n", e.Path, a.capsText(e.Caps), was)
 	return nil

@@ -360,25 +360,6 @@ func (s *setcapRun) write(caps *model.Caps, path string) error {
 	return writeChecked(f, want, value)
 }
 
-// writeChecked writes value unless the file already holds want, then
-// reads it back.
-func writeChecked(f *xattr.File, want model.FileCaps, value []byte) error {
-	if have, ok, err := current(f); err == nil && ok && have.SameCaps(want) {
-		return nil
-	}
-	if err := f.Set(value); err != nil {
-		return err
-	}
-	have, ok, err := current(f)
-	if err != nil {
-		return fmt.Errorf("read back: %w", err)
-	}
-	if !ok || !have.SameCaps(want) {
-		return fmt.Errorf("read back differs from what was written (wrote %x, file has %s)", value, describe(have, ok))
-	}
-	return nil
-}
-
 // reportWrite prints setcap's message for a failed write.
 func (s *setcapRun) reportWrite(path string, remove bool, err error) {
 	switch errnoOf(err) {

@@ -287,7 +287,7 @@ func (cv *converter) writeCaps(f *xattr.File, want, prev model.FileCaps, hadPrev
 		err = f.Set(value)
 	}
 	if err == nil {
-		err = cv.readBack(f, want)
+		err = readBack(f, want, value)
 		if err != nil {
 			err = errors.Join(err, cv.restore(f, prev, hadPrev))
 		}
@@ -298,20 +298,6 @@ func (cv *converter) writeCaps(f *xattr.File, want, prev model.FileCaps, hadPrev
 		return exitFellBack
 	}
 	return exitOK
-}
-
-// readBack checks that f holds want.
-func (cv *converter) readBack(f *xattr.File, want model.FileCaps) error {
-	have, ok, err := current(f)
-	switch {
-	case err != nil:
-		return fmt.Errorf("read back: %w", err)
-	case !ok:
-		return fmt.Errorf("read back %s: no capabilities after writing %s", f.Path, cv.text(want))
-	case !have.SameCaps(want):
-		return fmt.Errorf("read back %s: has %s after writing %s", f.Path, cv.text(have), cv.text(want))
-	}
-	return nil
 }
 
 // restore puts back the capabilities f had before a failed write.
@@ -340,7 +326,11 @@ func (cv *converter) clearSetID(f *xattr.File, want model.FileCaps) error {
 	if model.SetIDBits(f.Stat.Mode) != 0 {
 		return fmt.Errorf("mode is still %04o after clearing the set-id bits", f.Stat.Mode&0o7777)
 	}
-	return cv.readBack(f, want)
+	value, err := capfile.Encode(want)
+	if err != nil {
+		return err
+	}
+	return readBack(f, want, value)
 }
 
 // oneLine joins the lines of an error's text.

@@ -83,7 +83,7 @@ func runExplain(c *cli.Context) error {
 		return fmt.Errorf("explain %s: %w", ex.File, err)
 	}
 	ex.Result = model.Exec(ex.Parent, ex.Target, last)
-	ex.Warnings = explainWarnings(ex.Parent, ex.Target, ex.Result)
+	ex.Warnings = model.Warnings(ex.Parent, ex.Target, ex.Result)
 	if c.Bool("json") {
 		return printExplainJSON(c.App.Writer, ex)
 	}

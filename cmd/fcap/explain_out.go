@@ -9,10 +9,6 @@ import (
 	"fcap/model"
 )
 
-func explainWarnings(p model.ProcState, t model.ExecTarget, r model.ExecResult) []string {
-	return model.Warnings(p, t, r)
-}
-
 // printExplain writes the human report: inputs, a before → after table,
 // the rules in order and the warnings.
 func printExplain(w io.Writer, ex *explanation, last model.Cap) {
