@@ -31,6 +31,9 @@ var (
 	unfinishedRE = regexp.MustCompile(`^(\d+) +(.*) <unfinished \.\.\.>$`)
 	resumedRE    = regexp.MustCompile(`^(\d+) +<\.\.\. \w+ resumed>(.*)$`)
 	callRE       = regexp.MustCompile(`^(\d+) +(\w+)\((.*)\) += (\S+)`)
+	// detachedRE is what strace prints for a thread caught in a call
+	// while the process exits: the call is unknown and did not return.
+	detachedRE = regexp.MustCompile(`^\d+ +\?\?\?\( <detached \.\.\.>$`)
 )
 
 // parseTrace reads `strace -f -qq` output, joining calls that other
@@ -39,7 +42,7 @@ func parseTrace(text string) ([]call, error) {
 	pending := map[string]string{}
 	var calls []call
 	for _, line := range strings.Split(text, "\n") {
-		if line == "" || strings.Contains(line, " --- ") || strings.Contains(line, " +++ ") {
+		if line == "" || strings.Contains(line, " --- ") || strings.Contains(line, " +++ ") || detachedRE.MatchString(line) {
 			continue
 		}
 		if m := unfinishedRE.FindStringSubmatch(line); m != nil {
@@ -317,6 +320,7 @@ func TestTraceParserSplitsArgumentsLikeStrace(t *testing.T) {
 10 --- SIGURG {si_signo=SIGURG} ---
 12 openat2(3, "sub/f", {flags=O_RDONLY|O_PATH, resolve=RESOLVE_IN_ROOT}, 24) = 7
 11 <... fsetxattr resumed>) = 0
+13 ???( <detached ...>
 `
 	calls, err := parseTrace(text)
 	if err != nil {
