@@ -16,6 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/capfile"
+
+	"fcap/internal/testenv"
 )
 
 const capXattr = "security.capability"
@@ -24,20 +26,11 @@ const capXattr = "security.capability"
 // security.capability, or skips the test saying why it cannot.
 func kernelDir(t *testing.T, tools ...string) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: writing security.capability needs root with CAP_SETFCAP")
-	}
+	dir := testenv.CapDir(t)
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("skipping: %s (libcap2-bin) is not installed: %v", tool, err)
 		}
-	}
-	dir := t.TempDir()
-	probe := newFile(t, dir, "probe")
-	empty := make([]byte, capfile.SizeV2)
-	empty[3] = 2
-	if err := unix.Lsetxattr(probe, capXattr, empty, 0); err != nil {
-		t.Skipf("skipping: cannot set %s in %s (no xattr support or no CAP_SETFCAP): %v", capXattr, dir, err)
 	}
 	return dir
 }

@@ -18,6 +18,8 @@ import (
 
 	"fcap/capfile"
 	"fcap/model"
+
+	"fcap/internal/testenv"
 )
 
 // capValue is the revision 2 value of cap_net_raw=ep.
@@ -27,17 +29,7 @@ var capValue = []byte{0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0
 // store security.capability, and returns such a directory.
 func needCapTree(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to write security.capability")
-	}
-	dir := t.TempDir()
-	probe := filepath.Join(dir, "probe")
-	mustWalk(t, os.WriteFile(probe, nil, 0o755))
-	if err := unix.Lsetxattr(probe, Name, capValue, 0); err != nil {
-		t.Skipf("the temporary directory cannot store %s: %v", Name, err)
-	}
-	mustWalk(t, os.Remove(probe))
-	return dir
+	return testenv.CapDir(t)
 }
 
 func mustWalk(t *testing.T, err error) {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 // applyRun runs fcap with args in dir and returns the exit status and
@@ -25,11 +27,9 @@ func applyRun(t *testing.T, dir, stdin string, args ...string) (code int, stdout
 // temporary directory.
 func needCaps(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (CAP_SETFCAP)")
-	}
-	if !xattrWorks() {
-		t.Skip("the temporary directory cannot store security.capability")
+	testenv.RequireRoot(t)
+	if err := testenv.CanStoreCaps(""); err != nil {
+		t.Skip(err)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 // TestAuditSeededTree audits a tree holding one example of every finding,
@@ -19,9 +21,9 @@ import (
 // return, and checks each finding's severity, the JSON shape and the
 // --fail-on exit statuses.
 func TestAuditSeededTree(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	tree := t.TempDir()
-	if !xattrWorksIn(tree) {
+	if testenv.CanStoreCaps(tree) != nil {
 		t.Skipf("%s cannot store security.capability", tree)
 	}
 	seedTree(t, tree)
@@ -229,9 +231,9 @@ func checkFailOn(t *testing.T, tree string) {
 
 // TestAuditHumanOutput checks the grouping by severity and the summary.
 func TestAuditHumanOutput(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	tree := t.TempDir()
-	if !xattrWorksIn(tree) {
+	if testenv.CanStoreCaps(tree) != nil {
 		t.Skipf("%s cannot store security.capability", tree)
 	}
 	copyProgram(t, "/bin/true", filepath.Join(tree, "a-raw"), 0o755)

@@ -19,6 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/model"
+
+	"fcap/internal/testenv"
 )
 
 // Raw security.capability values used to prepare files.
@@ -208,11 +210,9 @@ type compatEnv struct {
 // that is impossible.
 func newCompatEnv(t *testing.T) *compatEnv {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: setcap writes security.capability")
-	}
-	if !xattrWorks() {
-		t.Skip("the temporary directory cannot store security.capability")
+	testenv.RequireRoot(t)
+	if err := testenv.CanStoreCaps(""); err != nil {
+		t.Skip(err)
 	}
 	setcap, err1 := exec.LookPath("setcap")
 	getcap, err2 := exec.LookPath("getcap")

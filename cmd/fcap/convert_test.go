@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 // capNetRawEP is the value `setcap cap_net_raw=ep` writes.
@@ -24,28 +26,6 @@ func runFcap(t *testing.T, args ...string) (status int, stdout, stderr string) {
 	status = run(append([]string{"fcap"}, args...), strings.NewReader(""), &out, &errw)
 	t.Logf("fcap %s → %d\nstdout:\n%sstderr:\n%s", strings.Join(args, " "), status, out.String(), errw.String())
 	return status, out.String(), errw.String()
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-}
-
-// publicDir makes a directory every user may enter, removed at the end
-// (t.TempDir's parent is private, and the tests run programs as nobody).
-func publicDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "fcap-convert-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // copyProgram copies the content of src (not its xattrs) to dst, with
@@ -107,7 +87,7 @@ func asNobody(name string, args ...string) *exec.Cmd {
 // bit. A copy with neither does not (unless the kernel lets nobody use
 // ICMP datagram sockets, which makes the check weaker: logged).
 func TestConvertRealPing(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	src, err := exec.LookPath("ping")
 	if err != nil {
 		t.Skip("ping is not installed (apt-get install iputils-ping)")
@@ -115,8 +95,8 @@ func TestConvertRealPing(t *testing.T) {
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		t.Skip("setpriv is not installed (util-linux)")
 	}
-	dir := publicDir(t)
-	if !xattrWorksIn(dir) {
+	dir := testenv.PublicDir(t)
+	if testenv.CanStoreCaps(dir) != nil {
 		t.Skipf("%s cannot store security.capability", dir)
 	}
 	ping := filepath.Join(dir, "ping")
@@ -162,22 +142,11 @@ func checkSecondRunChangesNothing(t *testing.T, path string, before unix.Stat_t)
 	}
 }
 
-func xattrWorksIn(dir string) bool {
-	f, err := os.CreateTemp(dir, "probe")
-	if err != nil {
-		return false
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	v, _ := hex.DecodeString(capNetRawEP)
-	return unix.Fsetxattr(int(f.Fd()), "security.capability", v, 0) == nil
-}
-
 // TestConvertFallback converts on filesystems that cannot store file
 // capabilities but honour setuid bits: the file keeps its setuid bit and
 // convert exits 3.
 func TestConvertFallback(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	t.Run("bindfs --xattr-none", func(t *testing.T) {
 		testFallback(t, mountBindfsNoXattr(t))
 	})
@@ -213,7 +182,7 @@ func testFallback(t *testing.T, dir string) {
 // capabilities were written (bindfs --chmod-deny): convert says the file
 // still works and exits 1; --revert then restores the original state.
 func TestConvertChmodFails(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	src, mnt := t.TempDir(), t.TempDir()
 	mountBindfs(t, src, mnt, "--chmod-deny", "-o", "suid")
 	copyProgram(t, "/bin/true", filepath.Join(src, "ping"), 0o755|os.ModeSetuid)
@@ -290,7 +259,7 @@ func unmount(t *testing.T, mnt string) {
 // TestConvertNosuid refuses to convert on a nosuid mount: the setuid bit
 // does not work there and neither would the capabilities.
 func TestConvertNosuid(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	dir := mountFS(t, "tmpfs", "mode=755")
 	if err := unix.Mount("", dir, "", unix.MS_REMOUNT|unix.MS_NOSUID, "mode=755"); err != nil {
 		t.Skipf("remount nosuid: %v", err)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -51,24 +53,13 @@ func scriptCondition(cond string) (bool, error) {
 	case "root":
 		return os.Geteuid() == 0, nil
 	case "xattr":
-		return xattrWorks(), nil
+		return testenv.CanStoreCaps("") == nil, nil
 	case "peer":
 		_, e1 := exec.LookPath("setcap")
 		_, e2 := exec.LookPath("getcap")
 		return e1 == nil && e2 == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
-}
-
-func xattrWorks() bool {
-	f, err := os.CreateTemp("", "fcap-xattr-probe")
-	if err != nil {
-		return false
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	v := []byte{0, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	return unix.Fsetxattr(int(f.Fd()), "security.capability", v, 0) == nil
 }
 
 // xattrhex FILE HEX: the file's raw security.capability is HEX ("none"

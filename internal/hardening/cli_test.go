@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"fcap/internal/testenv"
 )
 
 // TestFilesNamedHOrHelpAreTreatedAsPaths: "h" and "help" are ordinary
@@ -11,7 +13,7 @@ import (
 // get help` print help's, rather than print usage and exit 0 having done
 // nothing (a script that cleans a directory would silently skip them).
 func TestFilesNamedHOrHelpAreTreatedAsPaths(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	for _, name := range []string{"h", "help"} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 const (
@@ -59,7 +61,7 @@ func runTogether(t *testing.T, args []string) {
 // (neither's read-back trips over the other's write) and every file ends
 // with exactly the bytes setcap writes.
 func TestConcurrentSetsOfTheSameValueEndWithTheExactBytes(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	_, files := concurrentTree(t, concurrentFiles)
 	args := []string{"set"}
 	for _, f := range files {
@@ -88,7 +90,7 @@ func TestConcurrentSetsOfTheSameValueEndWithTheExactBytes(t *testing.T) {
 // starting states; both succeed and every file ends as the manifest
 // says.
 func TestConcurrentAppliesEndInTheManifestState(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	if !fcapHas(t, "apply") {
 		t.Skip("fcap has no apply command")
 	}

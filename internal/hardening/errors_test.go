@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"fcap/internal/testenv"
 )
 
 // errorCase is one row of the error matrix: a file in an odd state or
@@ -136,7 +138,7 @@ func errorCases() []errorCase {
 // where the command works, the value is the one asked for). With
 // FCAP_WRITE_ERROR_TABLE=1 it writes the matrix to docs/ERRORS.md.
 func TestErrorMatrix(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	var rows []matrixRow
 	var skipped []string
 	for _, c := range errorCases() {
@@ -179,7 +181,7 @@ func (c errorCase) check(t *testing.T) matrixRow {
 	if c.needs != "" && !fcapHas(t, c.needs) {
 		t.Skipf("fcap has no %s command", c.needs)
 	}
-	base := publicDir(t)
+	base := testenv.PublicDir(t)
 	watch := c.setup(t, base)
 	before := map[string]fileState{}
 	for _, p := range watch {

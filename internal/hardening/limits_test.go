@@ -12,13 +12,15 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 // TestGetRecursiveListsEveryFileOfA100000EntryDirectory: in a directory
 // of 100,000 files, `get -r` lists exactly the 100 with capabilities, in
 // order, `get -r -v` lists all 100,000, and `set` on one of them works.
 func TestGetRecursiveListsEveryFileOfA100000EntryDirectory(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	const n, every = 100000, 1000
 	dir := filepath.Join(t.TempDir(), "big")
 	mkdir(t, dir, 0o755)
@@ -78,7 +80,7 @@ func TestGetRecursiveListsEveryFileOfA100000EntryDirectory(t *testing.T) {
 // is 4,096 and the path is under it. What happens past PATH_MAX is in
 // the error matrix.
 func TestLongPathNearPathMaxWorks(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	const total = 4000
 	base := t.TempDir()
 	var names []string
@@ -156,7 +158,7 @@ func (g *genReader) Read(p []byte) (int, error) {
 // fill the limit exactly (so that a silent cut would leave valid text)
 // and go on.
 func TestSetFromStdinRefusesHugeTextWithoutReadingIt(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	const limit = 1 << 20
 	for _, tc := range []struct {
 		name          string
@@ -206,7 +208,7 @@ func TestSetFromStdinRefusesHugeTextWithoutReadingIt(t *testing.T) {
 // of 7.6 million unique entries for missing files (under 256 MiB: what
 // fcap keeps per entry, for the duplicate check, must stay small).
 func TestApplyStreamsAHugeManifestInBoundedMemory(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	if os.Getenv("FCAP_HARDENING_LONG") != "1" {
 		t.Skip("long: set FCAP_HARDENING_LONG=1 or run scripts/hardening-limits")
 	}

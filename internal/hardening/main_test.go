@@ -61,14 +61,6 @@ const (
 
 const capName = "security.capability"
 
-// requireRoot skips t unless it runs as root.
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the tests set capabilities and mount filesystems")
-	}
-}
-
 // requireTool skips t when a program is not installed.
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
@@ -237,21 +229,6 @@ func writeFile(t testing.TB, path string, perm uint32) {
 	if err := unix.Chmod(path, perm); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// publicDir is a temporary directory that other users can enter (a
-// t.TempDir is mode 0700 and so is its parent), removed in t.Cleanup.
-func publicDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "fcap-hardening-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // mount mounts and registers the unmount in t.Cleanup.

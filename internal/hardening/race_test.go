@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/internal/testenv"
 )
 
 // nobody owns the directories an attacker controls in these tests.
@@ -182,7 +184,7 @@ func contains(list []string, s string) bool {
 // "file", as the victim is in the work directory.
 func raceSetup(t *testing.T) (protDir, prot, work string) {
 	t.Helper()
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	protDir = t.TempDir()
 	prot = filepath.Join(protDir, "file")
 	writeFile(t, prot, 0o755)
@@ -374,7 +376,7 @@ func TestSetAndRemoveRefuseASymlinkedDirectoryOfAnotherUser(t *testing.T) {
 // directory on its path flips to a symlink to the twin's directory; the
 // twin's mode and value never change.
 func TestSwapsNeverLetConvertTouchASetuidTwin(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	if !fcapHas(t, "convert") {
 		t.Skip("fcap has no convert command")
 	}

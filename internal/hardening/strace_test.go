@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"fcap/internal/testenv"
 )
 
 // tracedCalls are the system calls the descriptor-discipline test
@@ -204,7 +206,7 @@ func traceFcap(t *testing.T, dir string, args ...string) (result, []call) {
 // one through /proc/self/fd, and make no path-based attribute, mode or
 // owner change.
 func TestWritesGoOnlyThroughTheCheckedDescriptor(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	requireTool(t, "strace")
 	dir := t.TempDir()
 	f := filepath.Join(dir, "victim")
