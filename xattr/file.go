@@ -194,3 +194,18 @@ func retry(fn func() error) error {
 		}
 	}
 }
+
+// ReadHead reads up to len(buf) bytes from the start of the file through a
+// descriptor re-opened from the checked one (see withFd). A file the
+// caller may not read yields 0 bytes, not an error.
+func (f *File) ReadHead(buf []byte) (int, error) {
+	n := 0
+	err := f.withFd("read",
+		func(fd int) error {
+			var err error
+			n, err = unix.Pread(fd, buf, 0)
+			return err
+		},
+		func(string) error { return nil })
+	return n, err
+}

@@ -205,11 +205,7 @@ func applyStateOverrides(c *cli.Context, p *model.ProcState, last model.Cap) err
 // loadTarget reads the file side: what exec would run (the interpreter
 // of a script), its caps, mode, owner and mount, then the overrides.
 func (ex *explanation) loadTarget(c *cli.Context, last model.Cap) error {
-	path, err := ex.resolveExecutable(ex.File)
-	if err != nil {
-		return err
-	}
-	f, err := xattr.Open(path)
+	f, err := ex.openExecutable(ex.File)
 	if err != nil {
 		return err
 	}
@@ -225,23 +221,41 @@ func (ex *explanation) loadTarget(c *cli.Context, last model.Cap) error {
 	return applyTargetOverrides(c, t, last)
 }
 
-// resolveExecutable follows what execve follows: symlinks, and a "#!"
-// line to its interpreter (one level, as the kernel allows more but
-// scripts rarely nest).
-func (ex *explanation) resolveExecutable(path string) (string, error) {
+// openExecutable opens what execve would judge: path with its symlinks
+// followed, or for a script the interpreter named on its "#!" line (one
+// level: the kernel allows more, scripts rarely nest). The "#!" line is
+// read through the descriptor fcap checked is a regular file.
+func (ex *explanation) openExecutable(path string) (*xattr.File, error) {
+	f, err := ex.openResolved(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, model.ShebangMax)
+	n, err := f.ReadHead(head)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	interp := model.ParseShebang(head[:n])
+	if interp == "" {
+		return f, nil
+	}
+	f.Close()
+	ex.Notes = append(ex.Notes, fmt.Sprintf("%s is a script: exec is decided by its interpreter %s (the script's own capabilities and set-id bits are ignored)", f.Path, interp))
+	return ex.openResolved(interp)
+}
+
+// openResolved follows symlinks as exec does, noting it, then opens the
+// target with xattr.Open.
+func (ex *explanation) openResolved(path string) (*xattr.File, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if real != path {
 		ex.Notes = append(ex.Notes, fmt.Sprintf("%s is a symlink: exec runs %s", path, real))
 	}
-	interp, err := host.ScriptInterpreter(real)
-	if err != nil || interp == "" {
-		return real, err
-	}
-	ex.Notes = append(ex.Notes, fmt.Sprintf("%s is a script: exec is decided by its interpreter %s (the script's own capabilities and set-id bits are ignored)", real, interp))
-	return filepath.EvalSymlinks(interp)
+	return xattr.Open(real)
 }
 
 func readTargetCaps(f *xattr.File, t *model.ExecTarget) error {
