@@ -55,6 +55,9 @@ func TestAuditSeededTree(t *testing.T) {
 	}
 	checkFindings(t, got, want)
 	checkFailOn(t, tree)
+	if !hasImage {
+		t.Skip("the rest passed, but the revision-1 and malformed xattrs were not audited: no ext4 image (see log)")
+	}
 }
 
 // seedTree writes the files of the audited tree.
