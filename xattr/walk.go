@@ -19,7 +19,7 @@ type WalkOptions struct {
 	// not for every regular file: what `get -r` prints without -v.
 	OnlyFound bool
 	// Workers is the number of goroutines reading directories and
-	// attributes; 0 means GOMAXPROCS.
+	// attributes besides the caller's; 0 means GOMAXPROCS.
 	Workers int
 }
 
@@ -46,8 +46,10 @@ type Entry struct {
 // Walk stops early only if fn returns an error, which Walk returns.
 //
 // The tree is read relative to directory descriptors (openat2, getdents64,
-// getxattrat), so paths longer than PATH_MAX work, by a pool of workers;
-// memory grows with the directories on the current path, not the tree.
+// getxattrat), so paths longer than PATH_MAX work, by a pool of workers,
+// one directory at a time each. Memory is bounded by a read-ahead limit
+// plus the listing of the largest directory, not by the size of the tree;
+// descriptors by the depth of the tree.
 func Walk(root string, opt WalkOptions, fn func(Entry) error) error {
 	root = cleanRoot(root)
 	fd, st, err := walkOpenRoot(root)

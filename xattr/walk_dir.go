@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"slices"
+	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// This file reads one directory: getdents64 into a buffer, the names of its
-// regular files and subdirectories copied into one arena, sorted so that a
-// depth-first walk yields paths in byte order.
+// This file holds a directory of the walk: the names of its regular files
+// and subdirectories, copied from getdents64 records into one arena and
+// sorted so that a depth-first walk yields paths in byte order.
 
 // Entry types kept in a listing; everything else is dropped.
 const (
@@ -31,32 +32,48 @@ type dent struct {
 	typ uint8
 }
 
-// dirNode is one directory of the walk: its descriptor, its sorted listing,
-// and the work in flight on it.
+// dirNode is one directory of the walk: its descriptor while it is needed,
+// and what its reader found, which the consumer reports in order.
 type dirNode struct {
-	path  string
-	fd    int // -1 once closed
-	dev   uint64
-	names []byte
-	ents  []dent
-	// bstart[k] is the index in ents of the first file of batch k.
-	bstart []int32
-	nfiles int
-	// err is reported in place of the directory; skip leaves it out
-	// silently (another or a pseudo filesystem).
-	err  error
-	skip bool
+	parent *dirNode
+	name   []byte // in parent, NUL-terminated; nil for the root
+	path   string
+	fd     int // -1 once closed
+	dev    uint64
+	// refs counts the uses of fd left: the reader, each subdirectory not
+	// yet opened relative to it, and the consumer for deferred files.
+	refs  atomic.Int32
+	state atomic.Uint32 // dirFree, dirClaimed, dirRead
 
-	// Work on this directory, touched by the task that lists it and then
-	// only by the consumer.
-	batches   []*batchTask // created, not yet consumed, in order
-	nextBatch int          // the next batch to create
-	kids      []*listTask  // subdirectories requested, not yet consumed
-	kidCursor int          // index in ents after the last requested subdirectory
+	// Written by the reader before done is closed.
+	err   error // reported in place of the directory
+	skip  bool  // left out silently (another or a pseudo filesystem)
+	names []byte
+	files []dent        // sorted; only files with a value or an error with OnlyFound
+	res   []fileRes     // one per file; nil when deferred
+	stats []unix.Stat_t // one per file, with NeedStat
+	kids  []*dirNode    // subdirectories, sorted
+	// deferred leaves the files of a large directory to the consumer,
+	// which reads them in order without holding their results.
+	deferred bool
+	cost     int64 // bytes counted in walker.ahead
 }
 
-// name returns the name of e as a string.
-func (d *dirNode) name(e dent) string {
+// States of a dirNode.
+const (
+	dirFree    uint32 = iota // waiting for a reader
+	dirClaimed               // being read
+	dirRead                  // read: the consumer may look at it
+)
+
+// fileRes is the attribute value of a file, or the error met reading it.
+type fileRes struct {
+	val []byte
+	err error
+}
+
+// nameOf returns the name of e as a string.
+func (d *dirNode) nameOf(e dent) string {
 	return string(d.names[e.off : e.off+uint32(e.n)])
 }
 
@@ -65,9 +82,11 @@ func (d *dirNode) nameBytes(e dent) []byte {
 	return d.names[e.off : e.off+uint32(e.n)]
 }
 
-// size is what the listing holds in memory, for the read-ahead budget.
+// size is what d holds for the consumer, for the read-ahead limit.
 func (d *dirNode) size() int64 {
-	return int64(len(d.names) + 8*len(d.ents) + 4*len(d.bstart) + len(d.path))
+	const node = int64(unsafe.Sizeof(dirNode{}))
+	return int64(len(d.path)+len(d.names)+8*len(d.files)) + int64(len(d.kids))*(node+8) +
+		int64(len(d.res))*int64(unsafe.Sizeof(fileRes{})) + int64(len(d.stats))*int64(unsafe.Sizeof(unix.Stat_t{}))
 }
 
 // joinPath names a child of dir the way nftw does ("/" + "usr" is "/usr").
@@ -78,55 +97,12 @@ func joinPath(dir, name string) string {
 	return dir + "/" + name
 }
 
-// list reads the whole directory d.fd, keeps its regular files and
-// subdirectories, sorts them, and cuts the files into batches.
-func (s *walkScratch) list(d *dirNode) error {
-	if s.dbuf == nil {
-		s.dbuf = make([]byte, direntBuf)
-	}
-	for {
-		n, err := getdentsRetry(d.fd, s.dbuf)
-		if err != nil {
-			return err
-		}
-		if n <= 0 {
-			break
-		}
-		d.add(s.dbuf[:n])
-	}
-	slices.SortFunc(d.ents, d.compare)
-	d.cutBatches()
-	return nil
-}
-
 // Offsets in a struct linux_dirent64.
 const (
 	direntReclen = 16
 	direntType   = 18
 	direntName   = 19
 )
-
-// add appends the records of one getdents64 call.
-func (d *dirNode) add(buf []byte) {
-	need, count := 0, 0
-	forEachDirent(buf, func(name []byte, typ uint8) {
-		need += len(name) + 1
-		count++
-	})
-	d.names = slices.Grow(d.names, need)
-	d.ents = slices.Grow(d.ents, count)
-	forEachDirent(buf, func(name []byte, typ uint8) {
-		if typ == unix.DT_UNKNOWN {
-			typ = d.typeOf(name)
-		}
-		if typ != typFile && typ != typDir {
-			return
-		}
-		d.ents = append(d.ents, dent{off: uint32(len(d.names)), n: uint8(len(name)), typ: typ})
-		d.names = append(d.names, name...)
-		d.names = append(d.names, 0)
-	})
-}
 
 // forEachDirent calls fn for each record but "." and ".." whose type is a
 // regular file, a directory or unknown.
@@ -175,12 +151,16 @@ func (d *dirNode) typeOf(name []byte) uint8 {
 // compare orders entries as their full paths sort: a directory compares
 // as its name followed by "/", so "a-b" < "a/x" < "a0".
 func (d *dirNode) compare(a, b dent) int {
-	x, y := d.nameBytes(a), d.nameBytes(b)
+	return compareNames(d.nameBytes(a), a.typ, d.nameBytes(b), b.typ)
+}
+
+// compareNames is compare for names of entries of one directory.
+func compareNames(x []byte, xt uint8, y []byte, yt uint8) int {
 	n := min(len(x), len(y))
 	if c := bytes.Compare(x[:n], y[:n]); c != 0 {
 		return c
 	}
-	return cmp.Compare(keyAt(x, a.typ, n), keyAt(y, b.typ, n))
+	return cmp.Compare(keyAt(x, xt, n), keyAt(y, yt, n))
 }
 
 // keyAt is byte i of an entry's sort key, -1 past its end.
@@ -192,29 +172,4 @@ func keyAt(name []byte, typ uint8, i int) int {
 		return '/'
 	}
 	return -1
-}
-
-// batchSize is how many files one task probes.
-const batchSize = 64
-
-// cutBatches records where each batch of files starts in ents.
-func (d *dirNode) cutBatches() {
-	d.nfiles = 0
-	for i, e := range d.ents {
-		if e.typ != typFile {
-			continue
-		}
-		if d.nfiles%batchSize == 0 {
-			d.bstart = append(d.bstart, int32(i))
-		}
-		d.nfiles++
-	}
-}
-
-// batchEnd is the index in ents just past batch k.
-func (d *dirNode) batchEnd(k int) int {
-	if k+1 < len(d.bstart) {
-		return int(d.bstart[k+1])
-	}
-	return len(d.ents)
 }

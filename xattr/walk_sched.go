@@ -8,67 +8,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// This file is the walker's engine. The consumer (the goroutine that called
-// Walk) goes depth first through sorted listings and calls fn in order.
-// Work is cut into tasks, which workers take from a queue: a listTask opens
-// and lists one directory, a batchTask probes up to batchSize files of one
-// directory. The consumer requests tasks ahead of itself within a budget,
-// and runs a task itself when it needs one no worker has started, so it
-// never waits on the queue and a full queue only loses parallelism.
+// This file is the walker's engine. A directory is the unit of work: the
+// goroutine that reads it opens it relative to its parent's descriptor,
+// lists it, reads the attribute of each of its files, and pushes its
+// subdirectories, sorted, on a shared stack. Workers take the newest
+// directory first, so they stay close to the depth-first order in which
+// the consumer (the goroutine that called Walk) reports entries; the
+// consumer waits for each directory in that order, and reads it itself if
+// no worker has taken it yet, so it never waits on a busy queue.
+//
+// A directory's descriptor stays open while anyone still needs it: its
+// reader, each subdirectory not yet opened relative to it, and the
+// consumer when the files of a large directory are left to it.
 
-// Read-ahead limits. They bound memory and descriptors whatever the tree.
-const (
-	maxAheadDirs  = 1024    // directories listed ahead of the consumer
-	maxAheadBytes = 4 << 20 // memory their listings may hold
-	maxInflight   = 64      // of those, requested but not yet listed
-	batchAhead    = 16      // batches of one directory requested ahead
-	stackAhead    = 64      // directories on the path searched for work to prefetch
-	queueLen      = 4096
-)
+// maxAheadBytes is the read-ahead limit: workers stop taking directories
+// while the listings that the consumer has not reached yet hold this much
+// memory. The consumer reads the directory it needs itself, so the walk
+// goes on. Tests lower it.
+var maxAheadBytes int64 = 8 << 20
 
-// testHookListed, when set by a test, runs after each directory is listed
-// and before its files are probed.
+// testHookListed, when set by a test, runs after a directory has been
+// listed and before the attributes of its files are read.
 var testHookListed func(dir string)
-
-// walkTask is a unit of work that a worker or the consumer runs once.
-type walkTask interface {
-	fut() *taskFuture
-	run(s *walkScratch)
-}
-
-// taskFuture lets exactly one goroutine claim a task and others wait for it.
-type taskFuture struct {
-	state atomic.Uint32 // taskFree, taskClaimed, taskDone
-	done  chan struct{}
-}
-
-// States of a task.
-const (
-	taskFree uint32 = iota
-	taskClaimed
-	taskDone
-)
-
-func newTaskFuture() taskFuture { return taskFuture{done: make(chan struct{})} }
-
-func (f *taskFuture) fut() *taskFuture { return f }
-
-// claim reports whether the caller won the task and must run it.
-func (f *taskFuture) claim() bool { return f.state.CompareAndSwap(taskFree, taskClaimed) }
-
-// finish marks a claimed task done and wakes its waiter.
-func (f *taskFuture) finish() {
-	f.state.Store(taskDone)
-	close(f.done)
-}
-
-// runTask runs t if no one has claimed it yet.
-func runTask(t walkTask, s *walkScratch) {
-	if f := t.fut(); f.claim() {
-		t.run(s)
-		f.finish()
-	}
-}
 
 // walkScratch is the buffers of one goroutine.
 type walkScratch struct {
@@ -81,39 +42,32 @@ func newWalkScratch() *walkScratch { return &walkScratch{xbuf: make([]byte, read
 
 // walker is the state of one Walk over a directory tree.
 type walker struct {
-	opt   WalkOptions
-	fn    func(Entry) error
-	self  *walkScratch
-	stack []*dirNode // the consumer's current path
+	opt  WalkOptions
+	fn   func(Entry) error
+	self *walkScratch // the consumer's buffers
 
-	queue chan walkTask
-	quit  chan struct{}
-	wg    sync.WaitGroup
-	stop  atomic.Bool
+	mu     sync.Mutex
+	cond   *sync.Cond
+	stack  []*dirNode // directories to read, the next one last
+	idle   int        // workers waiting on cond
+	paused bool       // a worker waits for the consumer to free memory
+	stop   atomic.Bool
+	wg     sync.WaitGroup
 
-	aheadMax   int64        // maxAheadDirs, less if descriptors are few
-	ahead      atomic.Int64 // prefetched directories not yet entered
-	aheadBytes atomic.Int64 // memory of their listings
-	inflight   atomic.Int64 // prefetched directories not yet listed
+	ahead atomic.Int64 // bytes of listings the consumer has not reached
+
+	awaited atomic.Pointer[dirNode] // the directory the consumer waits for
+	wake    chan struct{}           // the consumer's wake-up, one pending at most
 
 	fdMu sync.Mutex
-	fds  map[int]struct{} // open directory descriptors
+	fds  map[int]struct{} // open directory descriptors, closed on an early stop
 }
 
 func newWalker(opt WalkOptions, fn func(Entry) error) *walker {
-	return &walker{opt: opt, fn: fn, self: newWalkScratch(), aheadMax: aheadLimit(),
-		queue: make(chan walkTask, queueLen), quit: make(chan struct{}),
-		fds: make(map[int]struct{})}
-}
-
-// aheadLimit is how many directories may be open ahead of the consumer:
-// maxAheadDirs, or a quarter of the descriptor limit if that is less.
-func aheadLimit() int64 {
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || rl.Cur/4 >= maxAheadDirs {
-		return maxAheadDirs
-	}
-	return int64(max(rl.Cur/4, 8))
+	w := &walker{opt: opt, fn: fn, self: newWalkScratch(), fds: make(map[int]struct{}),
+		wake: make(chan struct{}, 1)}
+	w.cond = sync.NewCond(&w.mu)
+	return w
 }
 
 // run walks the tree under the open root directory.
@@ -121,7 +75,6 @@ func (w *walker) run(root *dirNode) error {
 	w.track(root.fd)
 	w.start()
 	defer w.shutdown()
-	w.prepare(root, w.self)
 	return w.walkDir(root)
 }
 
@@ -129,8 +82,7 @@ func (w *walker) run(root *dirNode) error {
 func (w *walker) start() {
 	n := w.opt.Workers
 	if n <= 0 {
-		// The consumer works too.
-		n = max(1, runtime.GOMAXPROCS(0)-1)
+		n = runtime.GOMAXPROCS(0)
 	}
 	w.wg.Add(n)
 	for range n {
@@ -142,19 +94,74 @@ func (w *walker) worker() {
 	defer w.wg.Done()
 	s := newWalkScratch()
 	for {
-		select {
-		case t := <-w.queue:
-			runTask(t, s)
-		case <-w.quit:
+		d := w.pop()
+		if d == nil {
 			return
+		}
+		if d.state.CompareAndSwap(dirFree, dirClaimed) {
+			w.read(d, s)
 		}
 	}
 }
 
+// pop takes the next directory to read, waiting for one; nil means stop.
+func (w *walker) pop() *dirNode {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		if w.stop.Load() {
+			return nil
+		}
+		if n := len(w.stack); n > 0 && w.ahead.Load() < maxAheadBytes {
+			d := w.stack[n-1]
+			w.stack[n-1] = nil
+			w.stack = w.stack[:n-1]
+			return d
+		}
+		if len(w.stack) > 0 {
+			w.paused = true
+		}
+		w.idle++
+		w.cond.Wait()
+		w.idle--
+	}
+}
+
+// push offers the subdirectories of a directory, first one last.
+func (w *walker) push(kids []*dirNode) {
+	if len(kids) == 0 {
+		return
+	}
+	w.mu.Lock()
+	for i := len(kids) - 1; i >= 0; i-- {
+		w.stack = append(w.stack, kids[i])
+	}
+	if w.idle > 0 {
+		w.cond.Broadcast()
+	}
+	w.mu.Unlock()
+}
+
+// consumed gives back the memory of a directory the consumer is done with,
+// and wakes the workers if they waited for it.
+func (w *walker) consumed(d *dirNode) {
+	if w.ahead.Add(-d.cost) >= maxAheadBytes {
+		return
+	}
+	w.mu.Lock()
+	if w.paused {
+		w.paused = false
+		w.cond.Broadcast()
+	}
+	w.mu.Unlock()
+}
+
 // shutdown stops the workers and closes what an early stop left open.
 func (w *walker) shutdown() {
+	w.mu.Lock()
 	w.stop.Store(true)
-	close(w.quit)
+	w.cond.Broadcast()
+	w.mu.Unlock()
 	w.wg.Wait()
 	w.fdMu.Lock()
 	defer w.fdMu.Unlock()
@@ -164,43 +171,20 @@ func (w *walker) shutdown() {
 	clear(w.fds)
 }
 
-// enqueue offers t to the workers; when the queue is full the consumer
-// runs t itself when it needs it.
-func (w *walker) enqueue(t walkTask) {
-	select {
-	case w.queue <- t:
-	default:
-	}
-}
-
-// wait returns when t has run, running it here if no one has started it.
-// While another goroutine runs it, the consumer runs queued tasks rather
-// than sleep: it is one of the workers, and it parks only when the queue is
-// empty.
-func (w *walker) wait(t walkTask) {
-	f := t.fut()
-	if f.claim() {
-		t.run(w.self)
-		f.finish()
-		return
-	}
-	for f.state.Load() != taskDone {
-		select {
-		case o := <-w.queue:
-			runTask(o, w.self)
-		case <-f.done:
-			return
-		}
-	}
-}
-
 func (w *walker) track(fd int) {
 	w.fdMu.Lock()
 	w.fds[fd] = struct{}{}
 	w.fdMu.Unlock()
 }
 
-// closeDir closes the descriptor of d once nothing will use it again.
+// release drops one use of d's descriptor and closes it after the last.
+func (w *walker) release(d *dirNode) {
+	if d.refs.Add(-1) == 0 {
+		w.closeDir(d)
+	}
+}
+
+// closeDir closes the descriptor of d.
 func (w *walker) closeDir(d *dirNode) {
 	if d.fd < 0 {
 		return
@@ -212,75 +196,79 @@ func (w *walker) closeDir(d *dirNode) {
 	d.fd = -1
 }
 
-// prepare lists the open directory d and requests the first batches of its
-// files and, within the budget, listings of its subdirectories.
-func (w *walker) prepare(d *dirNode, s *walkScratch) {
-	if err := s.list(d); err != nil {
+// await returns when d has been read, reading it here if no worker has
+// taken it.
+func (w *walker) await(d *dirNode) {
+	if d.state.CompareAndSwap(dirFree, dirClaimed) {
+		w.read(d, w.self)
+		return
+	}
+	for {
+		w.awaited.Store(d)
+		if d.state.Load() == dirRead {
+			break
+		}
+		<-w.wake // may be a wake-up for an earlier directory: look again
+	}
+	w.awaited.Store(nil)
+}
+
+// finish marks d read and wakes the consumer if it waits for d. With
+// await, which stores awaited before it loads the state, either the
+// consumer sees dirRead or finish sees the consumer waiting.
+func (w *walker) finish(d *dirNode) {
+	d.state.Store(dirRead)
+	if w.awaited.Load() == d {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// openKid opens the subdirectory d relative to its parent and decides
+// whether the walk enters it. It reports whether d is open.
+func (w *walker) openKid(d *dirNode) bool {
+	p := d.parent
+	d.path = joinPath(p.path, string(d.name[:len(d.name)-1]))
+	d.dev = p.dev
+	fd, mount, err := openDir(p.fd, &d.name[0])
+	w.release(p)
+	if err != nil {
 		d.err = dirError(d.path, err)
-		d.names, d.ents, d.bstart = nil, nil, nil
+		return false
+	}
+	w.track(fd)
+	d.fd = fd
+	if mount {
+		w.checkMount(d)
+	}
+	return d.fd >= 0
+}
+
+// checkMount handles a directory that may be on another filesystem: it is
+// left out with OneFileSystem or when it is a pseudo filesystem.
+func (w *walker) checkMount(d *dirNode) {
+	var st unix.Stat_t
+	if err := unix.Fstat(d.fd, &st); err != nil {
+		d.err = dirError(d.path, err)
 		w.closeDir(d)
 		return
 	}
-	if hook := testHookListed; hook != nil {
-		hook(d.path)
+	if st.Dev == d.dev {
+		return
 	}
-	d.kidCursor = d.nextDir(0)
-	w.scheduleBatches(d)
-	if len(d.batches) > 0 {
-		// The first batch is probed here, while the directory is hot
-		// and without a hand-over.
-		runTask(d.batches[0], s)
+	d.dev = st.Dev
+	if w.opt.OneFileSystem {
+		d.skip = true
+	} else if !w.opt.IncludePseudo {
+		pseudo, err := fdIsPseudo(d.fd)
+		if err != nil {
+			d.err = wrap("statfs", d.path, err)
+		}
+		d.skip = pseudo
 	}
-	w.prefetchKids(d)
-}
-
-// nextDir is the index of the first subdirectory at or after i.
-func (d *dirNode) nextDir(i int) int {
-	for i < len(d.ents) && d.ents[i].typ != typDir {
-		i++
-	}
-	return i
-}
-
-// scheduleBatches keeps batchAhead batches of d requested.
-func (w *walker) scheduleBatches(d *dirNode) {
-	for d.nextBatch < len(d.bstart) && len(d.batches) < batchAhead {
-		b := w.newBatch(d, d.nextBatch)
-		d.nextBatch++
-		d.batches = append(d.batches, b)
-		w.enqueue(b)
-	}
-}
-
-// budget reports whether one more directory may be listed ahead.
-func (w *walker) budget() bool {
-	return w.ahead.Load() < w.aheadMax && w.aheadBytes.Load() < maxAheadBytes &&
-		w.inflight.Load() < maxInflight
-}
-
-// prefetchKids requests listings of the next subdirectories of d while the
-// budget allows.
-func (w *walker) prefetchKids(d *dirNode) {
-	for d.kidCursor < len(d.ents) && w.budget() {
-		w.ahead.Add(1)
-		w.inflight.Add(1)
-		w.enqueue(w.requestKid(d, true))
-	}
-}
-
-// requestKid creates the listing task of the next subdirectory of d.
-func (w *walker) requestKid(d *dirNode, prefetched bool) *listTask {
-	t := &listTask{taskFuture: newTaskFuture(), w: w, parent: d,
-		ent: d.ents[d.kidCursor], prefetched: prefetched}
-	d.kids = append(d.kids, t)
-	d.kidCursor = d.nextDir(d.kidCursor + 1)
-	return t
-}
-
-// prefetch tops up read-ahead from the directories on the current path,
-// nearest first: their next subdirectories come next in walk order.
-func (w *walker) prefetch() {
-	for i := len(w.stack) - 1; i >= 0 && i >= len(w.stack)-stackAhead && w.budget(); i-- {
-		w.prefetchKids(w.stack[i])
+	if d.skip || d.err != nil {
+		w.closeDir(d)
 	}
 }

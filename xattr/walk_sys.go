@@ -68,10 +68,11 @@ func lgetxattrErr(path string, buf []byte) error {
 }
 
 // getxattrat reads security.capability of name (a NUL-terminated string)
-// in dirfd into buf, without following a symlink.
+// in dirfd into buf, without following a symlink; with an empty buf it
+// returns the size of the value.
 func getxattrat(dirfd int, name *byte, buf []byte, args *xattrArgs) (int, unix.Errno) {
 	for {
-		args.Value = uint64(uintptr(unsafe.Pointer(&buf[0])))
+		args.Value = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(buf))))
 		args.Size = uint32(len(buf))
 		args.Flags = 0
 		r, _, errno := unix.RawSyscall6(unix.SYS_GETXATTRAT, uintptr(dirfd),
@@ -96,20 +97,32 @@ func lgetxattrRetry(path string, buf []byte) (int, error) {
 	}
 }
 
-// probeFile reads the capability value of the file e of d into s.xbuf.
-func (s *walkScratch) probeFile(d *dirNode, e dent) (int, error) {
+// probeFile reads the capability value of the file name of d into s.xbuf;
+// name is followed by a NUL in its buffer.
+func (s *walkScratch) probeFile(d *dirNode, name []byte) (int, unix.Errno) {
 	switch probeMode() {
 	case probeAt:
-		n, errno := getxattrat(d.fd, &d.names[e.off], s.xbuf, &s.args)
-		if errno != 0 {
+		// Asking for the size first spares the kernel a buffer and a
+		// copy for each of the many files that have no value.
+		n, errno := getxattrat(d.fd, &name[0], nil, &s.args)
+		if errno == unix.ENODATA {
 			return n, errno
 		}
-		return n, nil
+		return getxattrat(d.fd, &name[0], s.xbuf, &s.args)
 	case probeProc:
-		p := "/proc/self/fd/" + strconv.Itoa(d.fd) + "/" + d.name(e)
-		return lgetxattrRetry(p, s.xbuf)
+		p := "/proc/self/fd/" + strconv.Itoa(d.fd) + "/" + string(name)
+		return errnoOf(lgetxattrRetry(p, s.xbuf))
 	}
-	return lgetxattrRetry(joinPath(d.path, d.name(e)), s.xbuf)
+	return errnoOf(lgetxattrRetry(joinPath(d.path, string(name)), s.xbuf))
+}
+
+// errnoOf returns the errno of an error from a system call.
+func errnoOf(n int, err error) (int, unix.Errno) {
+	var errno unix.Errno
+	if err != nil && !errors.As(err, &errno) {
+		errno = unix.EIO
+	}
+	return n, errno
 }
 
 // How directories are opened; chosen on first use.

@@ -188,6 +188,41 @@ func TestWalkFindsCapsInNestedDirectories(t *testing.T) {
 	})
 }
 
+func TestWalkKeepsEachValueWithItsFile(t *testing.T) {
+	root := needCapTree(t)
+	makeTree(t, root, "d/", "d/m", "d/c", "d/x", "d/a", "d/k", "d/sub/", "d/sub/z", "d/b", "d/y")
+	// Distinct values, so that a value reported with the wrong file shows.
+	want := map[string][]byte{}
+	for i, name := range []string{"d/m", "d/c", "d/x", "d/a", "d/y", "d/sub/z"} {
+		v := slices.Clone(capValue)
+		v[4] = byte(1 << i) // a different permitted bit for each
+		mustWalk(t, unix.Lsetxattr(filepath.Join(root, name), Name, v, 0))
+		want[name] = v
+	}
+	for _, opt := range []WalkOptions{{OnlyFound: true}, {}, {NeedStat: true}, {OnlyFound: true, Workers: 1}} {
+		t.Run(fmt.Sprintf("%+v", opt), func(t *testing.T) {
+			var order []string
+			err := Walk(root, opt, func(e Entry) error {
+				name := strings.TrimPrefix(e.Path, root+"/")
+				if e.Err != nil {
+					t.Errorf("%s: %v", name, e.Err)
+				}
+				if e.Value != nil || opt.OnlyFound {
+					order = append(order, name)
+				}
+				if !bytes.Equal(e.Value, want[name]) {
+					t.Errorf("%s: value %x, want %x", name, e.Value, want[name])
+				}
+				return nil
+			})
+			mustWalk(t, err)
+			if !slices.IsSorted(order) || len(order) != len(want) {
+				t.Errorf("files with a value: %q, want the %d of them sorted", order, len(want))
+			}
+		})
+	}
+}
+
 func TestWalkFillsStatWhenAsked(t *testing.T) {
 	root := t.TempDir()
 	makeTree(t, root, "d/", "d/f")
@@ -349,13 +384,66 @@ func TestWalkHandlesADirectoryOf100000Entries(t *testing.T) {
 		unix.Close(f)
 		mustWalk(t, err)
 	}
-	r := collect(t, root, WalkOptions{})
-	if len(r.paths) != 100000 || len(r.errs) != 0 || !slices.IsSorted(r.paths) {
-		t.Fatalf("%d paths, sorted %v, errors %v", len(r.paths), slices.IsSorted(r.paths), r.errs)
-	}
 	want := []string{"f25007", "f50007", "f7", "f75007"}
-	if got := rel(root, r.caps); !slices.Equal(got, want) {
-		t.Errorf("caps %q, want %q", got, want)
+	for _, opt := range []WalkOptions{{}, {NeedStat: true}, {OnlyFound: true}} {
+		r := collect(t, root, opt)
+		n := 100000
+		if opt.OnlyFound {
+			n = len(want)
+		}
+		if len(r.paths) != n || len(r.errs) != 0 || !slices.IsSorted(r.paths) {
+			t.Fatalf("%+v: %d paths, sorted %v, errors %v", opt, len(r.paths), slices.IsSorted(r.paths), r.errs)
+		}
+		if got := rel(root, r.caps); !slices.Equal(got, want) {
+			t.Errorf("%+v: caps %q, want %q", opt, got, want)
+		}
+	}
+}
+
+func TestWalkGoesOnWhenReadAheadIsExhausted(t *testing.T) {
+	root := needCapTree(t)
+	var spec []string
+	for i := range 40 {
+		d := fmt.Sprintf("d%02d/", i)
+		spec = append(spec, d, d+"f", d+"sub/", d+"sub/g=cap", d+"z=cap")
+	}
+	makeTree(t, root, spec...)
+	want := collect(t, root, WalkOptions{})
+	old := maxAheadBytes
+	maxAheadBytes = 1 // every listing is over the limit
+	defer func() { maxAheadBytes = old }()
+	for _, opt := range []WalkOptions{{}, {OnlyFound: true}, {Workers: 1}} {
+		got := collect(t, root, opt)
+		wantPaths := want.paths
+		if opt.OnlyFound {
+			wantPaths = want.caps
+		}
+		if !slices.Equal(got.paths, wantPaths) || !slices.Equal(got.caps, want.caps) || len(got.errs) > 0 {
+			t.Errorf("%+v: %d paths, %d caps, errors %v; want %d paths, %d caps",
+				opt, len(got.paths), len(got.caps), got.errs, len(wantPaths), len(want.caps))
+		}
+	}
+}
+
+func TestWalkHoldsFewDescriptorsOnAWideTree(t *testing.T) {
+	root := t.TempDir()
+	var spec []string
+	for i := range 2000 {
+		d := fmt.Sprintf("d%04d/", i)
+		spec = append(spec, d, d+"sub/", d+"sub/f")
+	}
+	makeTree(t, root, spec...)
+	var old unix.Rlimit
+	mustWalk(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &old))
+	// Room for what is open now and a few directories per worker, far
+	// fewer than the 4,000 directories of the tree.
+	low := old
+	low.Cur = uint64(openFds(t) + 32)
+	mustWalk(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &low))
+	r := collect(t, root, WalkOptions{})
+	mustWalk(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &old))
+	if len(r.paths) != 2000 || len(r.errs) > 0 {
+		t.Errorf("%d files, errors %v; want 2000 and none", len(r.paths), r.errs)
 	}
 }
 

@@ -1,0 +1,277 @@
+package xattr
+
+import (
+	"errors"
+	"slices"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file reads one directory (the work of a reader) and reports a read
+// directory in order (the work of the consumer).
+
+// bigDir is the number of files above which, when every file is reported
+// or stat'ed, a directory's files are left to the consumer, so that the
+// results of one huge directory are never all held at once.
+const bigDir = 4096
+
+// read opens d (unless it is the root), lists it, reads the attributes of
+// its files and offers its subdirectories to the workers.
+func (w *walker) read(d *dirNode, s *walkScratch) {
+	defer w.finish(d)
+	if d.parent != nil {
+		if w.stop.Load() {
+			w.release(d.parent)
+			d.skip = true
+			return
+		}
+		if !w.openKid(d) {
+			return
+		}
+	}
+	d.refs.Store(1)
+	var kids []dent
+	if err := w.list(d, s, &kids); err != nil {
+		d.err = dirError(d.path, err)
+		d.names, d.files, d.res = nil, nil, nil
+		w.release(d)
+		return
+	}
+	if w.fast() {
+		d.sortHits()
+	} else {
+		slices.SortFunc(d.files, d.compare)
+		w.probeAll(d, s)
+	}
+	w.makeKids(d, kids)
+	d.cost = d.size()
+	w.ahead.Add(d.cost)
+	w.push(d.kids)
+	w.release(d)
+}
+
+// fast reports whether attributes are read while listing: only files with
+// a value or an error are kept, and nothing is stat'ed.
+func (w *walker) fast() bool { return w.opt.OnlyFound && !w.opt.NeedStat }
+
+// list reads the directory d to its end. Subdirectories go to kids; files
+// go to d.files, with their results when read while listing.
+func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) error {
+	if s.dbuf == nil {
+		s.dbuf = make([]byte, direntBuf)
+	}
+	fast, first := w.fast(), true
+	for !w.stop.Load() {
+		n, err := getdentsRetry(d.fd, s.dbuf)
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return nil
+		}
+		if hook := testHookListed; hook != nil && first {
+			hook(d.path)
+		}
+		first = false
+		forEachDirent(s.dbuf[:n], func(name []byte, typ uint8) {
+			if typ == unix.DT_UNKNOWN {
+				typ = d.typeOf(name)
+			}
+			switch {
+			case typ == typDir:
+				*kids = append(*kids, d.keep(name, typ))
+			case typ != typFile:
+			case !fast:
+				d.files = append(d.files, d.keep(name, typ))
+			default:
+				// name is followed by its NUL in the record.
+				if r := w.probe(d, s, name, nil); r.val != nil || r.err != nil {
+					d.files = append(d.files, d.keep(name, typ))
+					d.res = append(d.res, r)
+				}
+			}
+		})
+	}
+	return nil // stopped: the consumer looks no further
+}
+
+// sortHits sorts the files found while listing with their results.
+func (d *dirNode) sortHits() {
+	if len(d.files) < 2 {
+		return
+	}
+	type hit struct {
+		e dent
+		r fileRes
+	}
+	hits := make([]hit, len(d.files))
+	for i := range hits {
+		hits[i] = hit{d.files[i], d.res[i]}
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return d.compare(a.e, b.e) })
+	for i, h := range hits {
+		d.files[i], d.res[i] = h.e, h.r
+	}
+}
+
+// keep copies name into the arena of d.
+func (d *dirNode) keep(name []byte, typ uint8) dent {
+	e := dent{off: uint32(len(d.names)), n: uint8(len(name)), typ: typ}
+	d.names = append(d.names, name...)
+	d.names = append(d.names, 0)
+	return e
+}
+
+// probeAll reads the files of d in order, unless there are so many that
+// the consumer must read them itself.
+func (w *walker) probeAll(d *dirNode, s *walkScratch) {
+	if len(d.files) > bigDir {
+		d.deferred = true
+		d.refs.Add(1)
+		return
+	}
+	d.res = make([]fileRes, len(d.files))
+	if w.opt.NeedStat {
+		d.stats = make([]unix.Stat_t, len(d.files))
+	}
+	for i, e := range d.files {
+		if w.stop.Load() {
+			return
+		}
+		d.res[i] = w.probe(d, s, d.names[e.off:e.off+uint32(e.n)], d.statAt(i))
+	}
+}
+
+// statAt is where the stat of file i goes, or nil without NeedStat.
+func (d *dirNode) statAt(i int) *unix.Stat_t {
+	if d.stats == nil {
+		return nil
+	}
+	return &d.stats[i]
+}
+
+// makeKids creates the nodes of the subdirectories of d, sorted; each one
+// holds a use of d's descriptor until it is opened.
+func (w *walker) makeKids(d *dirNode, kids []dent) {
+	if len(kids) == 0 {
+		return
+	}
+	slices.SortFunc(kids, d.compare)
+	d.kids = make([]*dirNode, len(kids))
+	nodes := make([]dirNode, len(kids))
+	for i, e := range kids {
+		k := &nodes[i]
+		k.parent, k.fd = d, -1
+		k.name = d.names[e.off : e.off+uint32(e.n)+1 : e.off+uint32(e.n)+1]
+		d.kids[i] = k
+	}
+	d.refs.Add(int32(len(kids)))
+}
+
+// probe reads the attribute of the file name (followed by a NUL in its
+// buffer) in d, after a stat into st when st is not nil.
+func (w *walker) probe(d *dirNode, s *walkScratch, name []byte, st *unix.Stat_t) fileRes {
+	if st != nil {
+		if err := fstatatNoFollow(d.fd, string(name), st); err != nil {
+			return fileRes{err: fileError(d, name, err)}
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFREG {
+			return fileRes{err: &Error{Op: "get", Path: joinPath(d.path, string(name)), Kind: Changed,
+				Detail: "now a " + TypeName(st.Mode)}}
+		}
+	}
+	switch n, errno := s.probeFile(d, name); errno {
+	case 0:
+		return fileRes{val: append([]byte(nil), s.xbuf[:n]...)}
+	case unix.ENODATA, unix.ENOTSUP:
+		return fileRes{}
+	default:
+		return fileRes{err: fileError(d, name, errno)}
+	}
+}
+
+// dirError names a directory that could not be opened or read.
+func dirError(path string, err error) error {
+	switch {
+	case errors.Is(err, unix.ELOOP), errors.Is(err, unix.ENOTDIR):
+		return &Error{Op: "read", Path: path, Kind: Changed, Detail: "no longer a directory", Err: err}
+	case errors.Is(err, unix.ENOENT):
+		return &Error{Op: "read", Path: path, Kind: NotExist, Detail: "removed during the walk", Err: err}
+	}
+	return wrap("read", path, err)
+}
+
+// fileError names a file whose attribute could not be read.
+func fileError(d *dirNode, name []byte, err error) error {
+	path := joinPath(d.path, string(name))
+	if errors.Is(err, unix.ENOENT) {
+		return &Error{Op: "get", Path: path, Kind: NotExist, Detail: "removed during the walk", Err: err}
+	}
+	return wrap("get", path, err)
+}
+
+// walkDir reports d and everything under it, in order.
+func (w *walker) walkDir(d *dirNode) error {
+	w.await(d)
+	defer w.consumed(d)
+	if d.err != nil {
+		return w.fn(Entry{Path: d.path, Err: d.err})
+	}
+	if d.skip {
+		return nil
+	}
+	err := w.walkEntries(d)
+	if d.deferred {
+		w.release(d)
+	}
+	return err
+}
+
+// walkEntries merges the sorted files and subdirectories of d.
+func (w *walker) walkEntries(d *dirNode) error {
+	fi, ki := 0, 0
+	for fi < len(d.files) || ki < len(d.kids) {
+		if ki == len(d.kids) || fi < len(d.files) && d.fileFirst(d.files[fi], d.kids[ki]) {
+			if err := w.visitFile(d, fi); err != nil {
+				return err
+			}
+			fi++
+			continue
+		}
+		k := d.kids[ki]
+		d.kids[ki] = nil // done with once walked
+		ki++
+		if err := w.walkDir(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fileFirst reports whether file f of d sorts before its subdirectory k.
+func (d *dirNode) fileFirst(f dent, k *dirNode) bool {
+	return compareNames(d.nameBytes(f), f.typ, k.name[:len(k.name)-1], typDir) < 0
+}
+
+// visitFile reports file i of d, reading it now if it was deferred.
+func (w *walker) visitFile(d *dirNode, i int) error {
+	e := d.files[i]
+	var r fileRes
+	var st *unix.Stat_t
+	if d.deferred {
+		if w.opt.NeedStat {
+			st = new(unix.Stat_t)
+		}
+		r = w.probe(d, w.self, d.names[e.off:e.off+uint32(e.n)], st)
+	} else {
+		r, st = d.res[i], d.statAt(i)
+	}
+	if r.val == nil && r.err == nil && w.opt.OnlyFound {
+		return nil
+	}
+	ent := Entry{Path: joinPath(d.path, d.nameOf(e)), Value: r.val, Err: r.err}
+	if r.err == nil {
+		ent.Stat = st
+	}
+	return w.fn(ent)
+}
