@@ -637,7 +637,7 @@ func (g *getcapRun) walk(name string) {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return
 	}
-	_ = xattr.Walk(root, xattr.WalkOptions{}, func(e xattr.Entry) error {
+	_ = xattr.Walk(root, xattr.WalkOptions{OnlyFound: !g.verbose}, func(e xattr.Entry) error {
 		g.entry(nftwPath(root, e.Path), e)
 		return nil
 	})
