@@ -180,6 +180,9 @@ func (w *walker) probe(d *dirNode, s *walkScratch, name []byte, st *unix.Stat_t)
 				Detail: "now a " + TypeName(st.Mode)}}
 		}
 	}
+	if s.absent(d, name) {
+		return fileRes{}
+	}
 	switch n, errno := s.probeFile(d, name); errno {
 	case 0:
 		return fileRes{val: append([]byte(nil), s.xbuf[:n]...)}

@@ -102,18 +102,28 @@ func lgetxattrRetry(path string, buf []byte) (int, error) {
 func (s *walkScratch) probeFile(d *dirNode, name []byte) (int, unix.Errno) {
 	switch probeMode() {
 	case probeAt:
-		// Asking for the size first spares the kernel a buffer and a
-		// copy for each of the many files that have no value.
-		n, errno := getxattrat(d.fd, &name[0], nil, &s.args)
-		if errno == unix.ENODATA {
-			return n, errno
-		}
 		return getxattrat(d.fd, &name[0], s.xbuf, &s.args)
 	case probeProc:
 		p := "/proc/self/fd/" + strconv.Itoa(d.fd) + "/" + string(name)
 		return errnoOf(lgetxattrRetry(p, s.xbuf))
 	}
 	return errnoOf(lgetxattrRetry(joinPath(d.path, string(name)), s.xbuf))
+}
+
+// absent reports whether the file name of d surely has no value, the
+// common case, with one getxattrat of size 0: asking for the size spares
+// the kernel a buffer and a copy. It is false with the fallbacks, and for
+// a file with a value or an error, which probeFile then reads.
+func (s *walkScratch) absent(d *dirNode, name []byte) bool {
+	if probeModeV.Load() != probeAt {
+		return false
+	}
+	s.args = xattrArgs{}
+	_, _, errno := unix.RawSyscall6(unix.SYS_GETXATTRAT, uintptr(d.fd),
+		uintptr(unsafe.Pointer(&name[0])), unix.AT_SYMLINK_NOFOLLOW,
+		uintptr(unsafe.Pointer(&capNameC[0])), uintptr(unsafe.Pointer(&s.args)),
+		unsafe.Sizeof(s.args))
+	return errno == unix.ENODATA
 }
 
 // errnoOf returns the errno of an error from a system call.
