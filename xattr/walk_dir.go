@@ -50,11 +50,13 @@ type dirNode struct {
 	skip  bool  // left out silently (another or a pseudo filesystem)
 	names []byte
 	files []dent        // sorted; only files with a value or an error with OnlyFound
-	res   []fileRes     // one per file; nil when deferred
-	stats []unix.Stat_t // one per file, with NeedStat
+	res   []fileRes     // one per file from files[win] on
+	stats []unix.Stat_t // likewise, with NeedStat
+	win   int           // index in files of res[0]
 	kids  []*dirNode    // subdirectories, sorted
 	// deferred leaves the files of a large directory to the consumer,
-	// which reads them in order without holding their results.
+	// which reads them bigDir at a time, so that their results are never
+	// all held at once.
 	deferred bool
 	cost     int64 // bytes counted in walker.ahead
 }
@@ -127,6 +129,22 @@ func forEachDirent(buf []byte, fn func(name []byte, typ uint8)) {
 		}
 		fn(name, typ)
 	}
+}
+
+// countFiles counts the regular files of a getdents64 buffer.
+func countFiles(buf []byte) int {
+	n := 0
+	for len(buf) >= direntName {
+		reclen := int(binary.NativeEndian.Uint16(buf[direntReclen:]))
+		if reclen < direntName || reclen > len(buf) {
+			break
+		}
+		if buf[direntType] == typFile {
+			n++
+		}
+		buf = buf[reclen:]
+	}
+	return n
 }
 
 func isDots(name []byte) bool {

@@ -73,6 +73,7 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) error {
 			hook(d.path)
 		}
 		first = false
+		shared := fast && countFiles(s.dbuf[:n]) >= 2*chunkSize
 		forEachDirent(s.dbuf[:n], func(name []byte, typ uint8) {
 			if typ == unix.DT_UNKNOWN {
 				typ = d.typeOf(name)
@@ -83,6 +84,8 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) error {
 			case typ != typFile:
 			case !fast:
 				d.files = append(d.files, d.keep(name, typ))
+			case shared:
+				s.many.files = append(s.many.files, s.many.keep(name, typ))
 			default:
 				// name is followed by its NUL in the record.
 				if r := w.probe(d, s, name, nil); r.val != nil || r.err != nil {
@@ -91,8 +94,27 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) error {
 				}
 			}
 		})
+		if shared {
+			w.probeMany(d, s)
+		}
 	}
 	return nil // stopped: the consumer looks no further
+}
+
+// probeMany reads, shared out among the workers, the many files of one
+// getdents64 buffer that list gathered in s.many, and keeps in d those
+// with a value or an error.
+func (w *walker) probeMany(d *dirNode, s *walkScratch) {
+	m := &s.many
+	res := make([]fileRes, len(m.files))
+	w.probeShared(d, s, m.names, m.files, res, nil)
+	for i, r := range res {
+		if r.val != nil || r.err != nil {
+			d.files = append(d.files, d.keep(m.nameBytes(m.files[i]), typFile))
+			d.res = append(d.res, r)
+		}
+	}
+	m.names, m.files = m.names[:0], m.files[:0]
 }
 
 // sortHits sorts the files found while listing with their results.
@@ -123,23 +145,25 @@ func (d *dirNode) keep(name []byte, typ uint8) dent {
 }
 
 // probeAll reads the files of d in order, unless there are so many that
-// the consumer must read them itself.
+// the consumer must read them itself, a window at a time.
 func (w *walker) probeAll(d *dirNode, s *walkScratch) {
 	if len(d.files) > bigDir {
 		d.deferred = true
 		d.refs.Add(1)
 		return
 	}
-	d.res = make([]fileRes, len(d.files))
+	w.probeWindow(d, s, 0)
+}
+
+// probeWindow reads up to bigDir files of d from file lo on into d.res
+// (and d.stats).
+func (w *walker) probeWindow(d *dirNode, s *walkScratch, lo int) {
+	hi := min(lo+bigDir, len(d.files))
+	d.win, d.res = lo, make([]fileRes, hi-lo)
 	if w.opt.NeedStat {
-		d.stats = make([]unix.Stat_t, len(d.files))
+		d.stats = make([]unix.Stat_t, hi-lo) // fresh: fn may keep an Entry.Stat
 	}
-	for i, e := range d.files {
-		if w.stop.Load() {
-			return
-		}
-		d.res[i] = w.probe(d, s, d.names[e.off:e.off+uint32(e.n)], d.statAt(i))
-	}
+	w.probeShared(d, s, d.names, d.files[lo:hi], d.res, d.stats)
 }
 
 // statAt is where the stat of file i goes, or nil without NeedStat.
@@ -256,19 +280,14 @@ func (d *dirNode) fileFirst(f dent, k *dirNode) bool {
 	return compareNames(d.nameBytes(f), f.typ, k.name[:len(k.name)-1], typDir) < 0
 }
 
-// visitFile reports file i of d, reading it now if it was deferred.
+// visitFile reports file i of d, reading its window now if it was
+// deferred.
 func (w *walker) visitFile(d *dirNode, i int) error {
 	e := d.files[i]
-	var r fileRes
-	var st *unix.Stat_t
-	if d.deferred {
-		if w.opt.NeedStat {
-			st = new(unix.Stat_t)
-		}
-		r = w.probe(d, w.self, d.names[e.off:e.off+uint32(e.n)], st)
-	} else {
-		r, st = d.res[i], d.statAt(i)
+	if d.deferred && i >= d.win+len(d.res) {
+		w.probeWindow(d, w.self, i)
 	}
+	r, st := d.res[i-d.win], d.statAt(i-d.win)
 	if r.val == nil && r.err == nil && w.opt.OnlyFound {
 		return nil
 	}

@@ -36,6 +36,7 @@ type walkScratch struct {
 	dbuf []byte // getdents64, allocated on first listing
 	xbuf []byte // attribute value
 	args xattrArgs
+	many dirNode // names of a getdents64 buffer with many files, see probeMany
 }
 
 func newWalkScratch() *walkScratch { return &walkScratch{xbuf: make([]byte, readBuf)} }
@@ -48,9 +49,10 @@ type walker struct {
 
 	mu     sync.Mutex
 	cond   *sync.Cond
-	stack  []*dirNode // directories to read, the next one last
-	idle   int        // workers waiting on cond
-	paused bool       // a worker waits for the consumer to free memory
+	stack  []*dirNode    // directories to read, the next one last
+	chunks []*probeChunk // files of large directories, taken first
+	idle   int           // workers waiting on cond
+	paused bool          // a worker waits for the consumer to free memory
 	stop   atomic.Bool
 	wg     sync.WaitGroup
 
@@ -94,29 +96,38 @@ func (w *walker) worker() {
 	defer w.wg.Done()
 	s := newWalkScratch()
 	for {
-		d := w.pop()
-		if d == nil {
+		d, c := w.pop()
+		switch {
+		case c != nil:
+			c.runIfFree(s)
+		case d == nil:
 			return
-		}
-		if d.state.CompareAndSwap(dirFree, dirClaimed) {
+		case d.state.CompareAndSwap(dirFree, dirClaimed):
 			w.read(d, s)
 		}
 	}
 }
 
-// pop takes the next directory to read, waiting for one; nil means stop.
-func (w *walker) pop() *dirNode {
+// pop takes the next chunk of files or directory to read, waiting for
+// one; neither means stop.
+func (w *walker) pop() (*dirNode, *probeChunk) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for {
 		if w.stop.Load() {
-			return nil
+			return nil, nil
+		}
+		if n := len(w.chunks); n > 0 {
+			c := w.chunks[n-1]
+			w.chunks[n-1] = nil
+			w.chunks = w.chunks[:n-1]
+			return nil, c
 		}
 		if n := len(w.stack); n > 0 && w.ahead.Load() < maxAheadBytes {
 			d := w.stack[n-1]
 			w.stack[n-1] = nil
 			w.stack = w.stack[:n-1]
-			return d
+			return d, nil
 		}
 		if len(w.stack) > 0 {
 			w.paused = true

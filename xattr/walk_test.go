@@ -191,6 +191,9 @@ func TestWalkFindsCapsInNestedDirectories(t *testing.T) {
 func TestWalkKeepsEachValueWithItsFile(t *testing.T) {
 	root := needCapTree(t)
 	makeTree(t, root, "d/", "d/m", "d/c", "d/x", "d/a", "d/k", "d/sub/", "d/sub/z", "d/b", "d/y")
+	for i := range 3 * chunkSize { // enough for d's files to be shared among workers
+		makeTree(t, root, fmt.Sprintf("d/p%04d", i))
+	}
 	// Distinct values, so that a value reported with the wrong file shows.
 	want := map[string][]byte{}
 	for i, name := range []string{"d/m", "d/c", "d/x", "d/a", "d/y", "d/sub/z"} {
@@ -199,7 +202,7 @@ func TestWalkKeepsEachValueWithItsFile(t *testing.T) {
 		mustWalk(t, unix.Lsetxattr(filepath.Join(root, name), Name, v, 0))
 		want[name] = v
 	}
-	for _, opt := range []WalkOptions{{OnlyFound: true}, {}, {NeedStat: true}, {OnlyFound: true, Workers: 1}} {
+	for _, opt := range []WalkOptions{{OnlyFound: true}, {}, {NeedStat: true}, {OnlyFound: true, Workers: 1}, {Workers: 1}} {
 		t.Run(fmt.Sprintf("%+v", opt), func(t *testing.T) {
 			var order []string
 			err := Walk(root, opt, func(e Entry) error {
