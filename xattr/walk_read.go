@@ -265,12 +265,11 @@ func (w *walker) walkEntries(d *dirNode) error {
 			fi++
 			continue
 		}
-		k := d.kids[ki]
-		d.kids[ki] = nil // done with once walked
-		ki++
-		if err := w.walkDir(k); err != nil {
-			return err
+		if err := w.walkDir(d.kids[ki]); err != nil {
+			return err // d.kids[ki] stays for closeAll
 		}
+		d.kids[ki] = nil // walked: its memory can go
+		ki++
 	}
 	return nil
 }

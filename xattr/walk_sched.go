@@ -61,20 +61,18 @@ type walker struct {
 	awaited atomic.Pointer[dirNode] // the directory the consumer waits for
 	wake    chan struct{}           // the consumer's wake-up, one pending at most
 
-	fdMu sync.Mutex
-	fds  map[int]struct{} // open directory descriptors, closed on an early stop
+	root *dirNode
 }
 
 func newWalker(opt WalkOptions, fn func(Entry) error) *walker {
-	w := &walker{opt: opt, fn: fn, self: newWalkScratch(), fds: make(map[int]struct{}),
-		wake: make(chan struct{}, 1)}
+	w := &walker{opt: opt, fn: fn, self: newWalkScratch(), wake: make(chan struct{}, 1)}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
 
 // run walks the tree under the open root directory.
 func (w *walker) run(root *dirNode) error {
-	w.track(root.fd)
+	w.root = root
 	w.start()
 	defer w.shutdown()
 	return w.walkDir(root)
@@ -174,18 +172,25 @@ func (w *walker) shutdown() {
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	w.wg.Wait()
-	w.fdMu.Lock()
-	defer w.fdMu.Unlock()
-	for fd := range w.fds {
-		closeFd(fd)
-	}
-	clear(w.fds)
+	w.closeAll()
 }
 
-func (w *walker) track(fd int) {
-	w.fdMu.Lock()
-	w.fds[fd] = struct{}{}
-	w.fdMu.Unlock()
+// closeAll closes the descriptors still open once the workers have
+// stopped. Every directory that has been opened and not fully walked is
+// reachable from the root: the consumer takes a subdirectory out of its
+// parent's list only after walking it.
+func (w *walker) closeAll() {
+	todo := []*dirNode{w.root}
+	for len(todo) > 0 {
+		d := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		w.closeDir(d)
+		for _, k := range d.kids {
+			if k != nil {
+				todo = append(todo, k)
+			}
+		}
+	}
 }
 
 // release drops one use of d's descriptor and closes it after the last.
@@ -197,14 +202,10 @@ func (w *walker) release(d *dirNode) {
 
 // closeDir closes the descriptor of d.
 func (w *walker) closeDir(d *dirNode) {
-	if d.fd < 0 {
-		return
+	if d.fd >= 0 {
+		closeFd(d.fd)
+		d.fd = -1
 	}
-	w.fdMu.Lock()
-	delete(w.fds, d.fd)
-	w.fdMu.Unlock()
-	closeFd(d.fd)
-	d.fd = -1
 }
 
 // await returns when d has been read, reading it here if no worker has
@@ -249,7 +250,6 @@ func (w *walker) openKid(d *dirNode) bool {
 		d.err = dirError(d.path, err)
 		return false
 	}
-	w.track(fd)
 	d.fd = fd
 	if mount {
 		w.checkMount(d)
