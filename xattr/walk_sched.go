@@ -52,7 +52,7 @@ type walker struct {
 	stack  []*dirNode    // directories to read, the next one last
 	chunks []*probeChunk // files of large directories, taken first
 	idle   int           // workers waiting on cond
-	paused bool          // a worker waits for the consumer to free memory
+	paused atomic.Bool   // a worker may wait for the consumer to free memory
 	stop   atomic.Bool
 	wg     sync.WaitGroup
 
@@ -121,19 +121,29 @@ func (w *walker) pop() (*dirNode, *probeChunk) {
 			w.chunks = w.chunks[:n-1]
 			return nil, c
 		}
-		if n := len(w.stack); n > 0 && w.ahead.Load() < maxAheadBytes {
+		if n := len(w.stack); n > 0 && !w.overBudget() {
 			d := w.stack[n-1]
 			w.stack[n-1] = nil
 			w.stack = w.stack[:n-1]
 			return d, nil
 		}
-		if len(w.stack) > 0 {
-			w.paused = true
-		}
 		w.idle++
 		w.cond.Wait()
 		w.idle--
 	}
+}
+
+// overBudget reports whether the read-ahead limit is reached; then the
+// caller, holding mu, must wait. It marks the workers paused before it
+// looks again, and consumed lowers the count before it looks at the
+// mark, so either this sees the lower count or consumed sees the mark
+// and wakes the workers.
+func (w *walker) overBudget() bool {
+	if w.ahead.Load() < maxAheadBytes {
+		return false
+	}
+	w.paused.Store(true)
+	return w.ahead.Load() >= maxAheadBytes
 }
 
 // push offers the subdirectories of a directory, first one last.
@@ -154,12 +164,11 @@ func (w *walker) push(kids []*dirNode) {
 // consumed gives back the memory of a directory the consumer is done with,
 // and wakes the workers if they waited for it.
 func (w *walker) consumed(d *dirNode) {
-	if w.ahead.Add(-d.cost) >= maxAheadBytes {
+	if w.ahead.Add(-d.cost) >= maxAheadBytes || !w.paused.Load() {
 		return
 	}
 	w.mu.Lock()
-	if w.paused {
-		w.paused = false
+	if w.paused.Swap(false) {
 		w.cond.Broadcast()
 	}
 	w.mu.Unlock()
