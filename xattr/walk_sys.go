@@ -118,11 +118,7 @@ func (s *walkScratch) absent(d *dirNode, name []byte) bool {
 	if probeModeV.Load() != probeAt {
 		return false
 	}
-	s.args = xattrArgs{}
-	_, _, errno := unix.RawSyscall6(unix.SYS_GETXATTRAT, uintptr(d.fd),
-		uintptr(unsafe.Pointer(&name[0])), unix.AT_SYMLINK_NOFOLLOW,
-		uintptr(unsafe.Pointer(&capNameC[0])), uintptr(unsafe.Pointer(&s.args)),
-		unsafe.Sizeof(s.args))
+	_, errno := getxattrat(d.fd, &name[0], nil, &s.args)
 	return errno == unix.ENODATA
 }
 
