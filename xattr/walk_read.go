@@ -11,9 +11,11 @@ import (
 // directory in order (the work of the consumer).
 
 // bigDir is the number of files above which, when every file is reported
-// or stat'ed, a directory's files are left to the consumer, so that the
-// results of one huge directory are never all held at once.
-const bigDir = 4096
+// or stat'ed (or more than that many have a value), a directory's files
+// are left to the consumer, which reads them bigDir at a time, so that
+// the results of one huge directory are never all held at once. Tests
+// lower it.
+var bigDir = 4096
 
 // read opens d (unless it is the root), lists it, reads the attributes of
 // its files and offers its subdirectories to the workers.
@@ -31,13 +33,14 @@ func (w *walker) read(d *dirNode, s *walkScratch) {
 	}
 	d.refs.Store(1)
 	var kids []dent
-	if err := w.list(d, s, &kids); err != nil {
+	fast, err := w.list(d, s, &kids)
+	if err != nil {
 		d.err = dirError(d.path, err)
 		d.names, d.files, d.res = nil, nil, nil
 		w.release(d)
 		return
 	}
-	if w.fast() {
+	if fast {
 		d.sortHits()
 	} else {
 		slices.SortFunc(d.files, d.compare)
@@ -55,19 +58,28 @@ func (w *walker) read(d *dirNode, s *walkScratch) {
 func (w *walker) fast() bool { return w.opt.OnlyFound && !w.opt.NeedStat }
 
 // list reads the directory d to its end. Subdirectories go to kids; files
-// go to d.files, with their results when read while listing.
-func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) error {
+// go to d.files, with their results when they were read while listing
+// (fast). A directory in which more than bigDir files have a value is
+// listed again from the start without reading them, so that the consumer
+// reads them a window at a time rather than all their values being held.
+func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) (fast bool, err error) {
 	if s.dbuf == nil {
 		s.dbuf = make([]byte, direntBuf)
 	}
 	fast, first := w.fast(), true
 	for !w.stop.Load() {
+		if fast && len(d.files) > bigDir {
+			if err := rewindDir(d.fd); err != nil {
+				return false, err
+			}
+			fast, d.names, d.files, d.res, *kids = false, nil, nil, nil, (*kids)[:0]
+		}
 		n, err := getdentsRetry(d.fd, s.dbuf)
 		if err != nil {
-			return err
+			return fast, err
 		}
 		if n <= 0 {
-			return nil
+			return fast, nil
 		}
 		if hook := testHookListed; hook != nil && first {
 			hook(d.path)
@@ -98,7 +110,7 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) error {
 			w.probeMany(d, s)
 		}
 	}
-	return nil // stopped: the consumer looks no further
+	return fast, nil // stopped: the consumer looks no further
 }
 
 // probeMany reads, shared out among the workers, the many files of one

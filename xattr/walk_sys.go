@@ -2,6 +2,7 @@ package xattr
 
 import (
 	"errors"
+	"io"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -219,6 +220,12 @@ func getdentsRetry(fd int, buf []byte) (int, error) {
 			return int(n), errnoErr(errno)
 		}
 	}
+}
+
+// rewindDir goes back to the start of an open directory.
+func rewindDir(fd int) error {
+	_, err := unix.Seek(fd, 0, io.SeekStart)
+	return err
 }
 
 // fstatatNoFollow stats name in dirfd without following a symlink.

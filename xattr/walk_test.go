@@ -202,8 +202,20 @@ func TestWalkKeepsEachValueWithItsFile(t *testing.T) {
 		mustWalk(t, unix.Lsetxattr(filepath.Join(root, name), Name, v, 0))
 		want[name] = v
 	}
+	type run struct {
+		opt    WalkOptions
+		bigDir int // files of a directory the consumer reads a window at a time
+	}
+	var runs []run
 	for _, opt := range []WalkOptions{{OnlyFound: true}, {}, {NeedStat: true}, {OnlyFound: true, Workers: 1}, {Workers: 1}} {
-		t.Run(fmt.Sprintf("%+v", opt), func(t *testing.T) {
+		runs = append(runs, run{opt, bigDir}, run{opt, 3})
+	}
+	for _, r := range runs {
+		opt := r.opt
+		t.Run(fmt.Sprintf("%+v/bigDir=%d", opt, r.bigDir), func(t *testing.T) {
+			old := bigDir
+			bigDir = r.bigDir // 3: d's 5 values force a second listing with OnlyFound
+			defer func() { bigDir = old }()
 			var order []string
 			err := Walk(root, opt, func(e Entry) error {
 				name := strings.TrimPrefix(e.Path, root+"/")
