@@ -131,6 +131,24 @@ func forEachDirent(buf []byte, fn func(name []byte, typ uint8)) {
 	}
 }
 
+// direntCount counts, over getdents64 buffers, what a listing will hold.
+// An entry of unknown type counts as both a file and a directory.
+type direntCount struct {
+	files, dirs, nameBytes int
+}
+
+func (c *direntCount) add(buf []byte) {
+	forEachDirent(buf, func(name []byte, typ uint8) {
+		if typ != typDir {
+			c.files++
+		}
+		if typ != typFile {
+			c.dirs++
+		}
+		c.nameBytes += len(name) + 1
+	})
+}
+
 // countFiles counts the regular files of a getdents64 buffer.
 func countFiles(buf []byte) int {
 	n := 0

@@ -66,51 +66,83 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) (fast bool, err 
 	if s.dbuf == nil {
 		s.dbuf = make([]byte, direntBuf)
 	}
-	fast, first := w.fast(), true
-	for !w.stop.Load() {
+	fast, sized := w.fast(), false
+	for bufs := 0; !w.stop.Load(); bufs++ {
 		if fast && len(d.files) > bigDir {
 			if err := rewindDir(d.fd); err != nil {
 				return false, err
 			}
 			fast, d.names, d.files, d.res, *kids = false, nil, nil, nil, (*kids)[:0]
+			bufs = 0
 		}
 		n, err := getdentsRetry(d.fd, s.dbuf)
-		if err != nil {
+		if err != nil || n <= 0 {
 			return fast, err
 		}
-		if n <= 0 {
-			return fast, nil
-		}
-		if hook := testHookListed; hook != nil && first {
+		if hook := testHookListed; hook != nil && bufs == 0 {
 			hook(d.path)
 		}
-		first = false
-		shared := fast && countFiles(s.dbuf[:n]) >= 2*chunkSize
-		forEachDirent(s.dbuf[:n], func(name []byte, typ uint8) {
-			if typ == unix.DT_UNKNOWN {
-				typ = d.typeOf(name)
+		if !fast && !sized && bufs == 1 {
+			// A listing longer than one buffer is kept whole: size it
+			// once rather than let append copy it again and again.
+			if err := d.presize(s, n, kids); err != nil {
+				return fast, err
 			}
-			switch {
-			case typ == typDir:
-				*kids = append(*kids, d.keep(name, typ))
-			case typ != typFile:
-			case !fast:
-				d.files = append(d.files, d.keep(name, typ))
-			case shared:
-				s.many.files = append(s.many.files, s.many.keep(name, typ))
-			default:
-				// name is followed by its NUL in the record.
-				if r := w.probe(d, s, name, nil); r.val != nil || r.err != nil {
-					d.files = append(d.files, d.keep(name, typ))
-					d.res = append(d.res, r)
-				}
-			}
-		})
-		if shared {
-			w.probeMany(d, s)
+			sized, bufs = true, -1
+			continue
 		}
+		w.parse(d, s, s.dbuf[:n], fast, kids)
 	}
 	return fast, nil // stopped: the consumer looks no further
+}
+
+// parse takes the records of one getdents64 buffer.
+func (w *walker) parse(d *dirNode, s *walkScratch, buf []byte, fast bool, kids *[]dent) {
+	shared := fast && countFiles(buf) >= 2*chunkSize
+	forEachDirent(buf, func(name []byte, typ uint8) {
+		if typ == unix.DT_UNKNOWN {
+			typ = d.typeOf(name)
+		}
+		switch {
+		case typ == typDir:
+			*kids = append(*kids, d.keep(name, typ))
+		case typ != typFile:
+		case !fast:
+			d.files = append(d.files, d.keep(name, typ))
+		case shared:
+			s.many.files = append(s.many.files, s.many.keep(name, typ))
+		default:
+			// name is followed by its NUL in the record.
+			if r := w.probe(d, s, name, nil); r.val != nil || r.err != nil {
+				d.files = append(d.files, d.keep(name, typ))
+				d.res = append(d.res, r)
+			}
+		}
+	})
+	if shared {
+		w.probeMany(d, s)
+	}
+}
+
+// presize counts the entries of d, those already taken and those from the
+// buffer of n bytes just read to the end, goes back to the start, and
+// makes room for them all.
+func (d *dirNode) presize(s *walkScratch, n int, kids *[]dent) error {
+	c := direntCount{files: len(d.files), dirs: len(*kids), nameBytes: len(d.names)}
+	for n > 0 {
+		c.add(s.dbuf[:n])
+		var err error
+		if n, err = getdentsRetry(d.fd, s.dbuf); err != nil {
+			return err
+		}
+	}
+	if err := rewindDir(d.fd); err != nil {
+		return err
+	}
+	d.names = make([]byte, 0, c.nameBytes)
+	d.files = make([]dent, 0, c.files)
+	*kids = make([]dent, 0, c.dirs)
+	return nil
 }
 
 // probeMany reads, shared out among the workers, the many files of one
