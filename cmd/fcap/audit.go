@@ -72,6 +72,7 @@ func runAudit(c *cli.Context) error {
 		roots = []string{"/"}
 	}
 	opt := xattr.WalkOptions{OneFileSystem: c.Bool("one-file-system"), IncludePseudo: c.Bool("all-filesystems"), NeedStat: true}
+	limitWalkMemory()
 	for _, root := range roots {
 		if err := xattr.Walk(root, opt, a.entry); err != nil {
 			a.walkError(err)

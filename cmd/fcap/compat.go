@@ -637,6 +637,7 @@ func (g *getcapRun) walk(name string) {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return
 	}
+	limitWalkMemory()
 	_ = xattr.Walk(root, xattr.WalkOptions{OnlyFound: !g.verbose}, func(e xattr.Entry) error {
 		g.entry(nftwPath(root, e.Path), e)
 		return nil

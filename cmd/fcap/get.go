@@ -96,6 +96,7 @@ func (g *getter) walk(root string, opt xattr.WalkOptions) {
 		g.out = out
 	}()
 	opt.OnlyFound = !g.verbose
+	limitWalkMemory()
 	err := xattr.Walk(root, opt, func(e xattr.Entry) error {
 		if e.Err != nil {
 			if err := buf.Flush(); err != nil {
