@@ -157,17 +157,8 @@ const (
 	mqueueMagic   = 0x19800202
 )
 
-// IsPseudo reports whether path is on a pseudo filesystem (proc, sysfs,
-// cgroup, devpts, ...).
-func IsPseudo(path string) bool {
-	var fs unix.Statfs_t
-	if unix.Statfs(path, &fs) != nil {
-		return false
-	}
-	return pseudoFS[int64(fs.Type)]
-}
-
-// fdIsPseudo is IsPseudo for an open directory.
+// fdIsPseudo reports whether the open directory fd is on a pseudo
+// filesystem (proc, sysfs, cgroup, devpts, ...).
 func fdIsPseudo(fd int) (bool, error) {
 	var fs unix.Statfs_t
 	if err := unix.Fstatfs(fd, &fs); err != nil {
