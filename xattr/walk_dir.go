@@ -32,6 +32,37 @@ type dent struct {
 	typ uint8
 }
 
+// listing is names copied from getdents64 records into one arena, and the
+// regular files among them.
+type listing struct {
+	names []byte
+	files []dent
+}
+
+// keep copies name into the arena.
+func (l *listing) keep(name []byte, typ uint8) dent {
+	e := dent{off: uint32(len(l.names)), n: uint8(len(name)), typ: typ}
+	l.names = append(l.names, name...)
+	l.names = append(l.names, 0)
+	return e
+}
+
+// nameOf returns the name of e as a string.
+func (l *listing) nameOf(e dent) string {
+	return string(l.nameBytes(e))
+}
+
+// nameBytes returns the name of e without its NUL.
+func (l *listing) nameBytes(e dent) []byte {
+	return l.names[e.off : e.off+uint32(e.n)]
+}
+
+// compare orders entries as their full paths sort: a directory compares
+// as its name followed by "/", so "a-b" < "a/x" < "a0".
+func (l *listing) compare(a, b dent) int {
+	return compareNames(l.nameBytes(a), a.typ, l.nameBytes(b), b.typ)
+}
+
 // dirNode is one directory of the walk: its descriptor while it is needed,
 // and what its reader found, which the consumer reports in order.
 type dirNode struct {
@@ -45,11 +76,12 @@ type dirNode struct {
 	refs  atomic.Int32
 	state atomic.Uint32 // dirFree, dirClaimed, dirRead
 
-	// Written by the reader before done is closed.
-	err   error // reported in place of the directory
-	skip  bool  // left out silently (another or a pseudo filesystem)
-	names []byte
-	files []dent        // sorted; only files with a value or an error with OnlyFound
+	// Written by the reader before it marks the directory read. The
+	// files are sorted; with OnlyFound, only those with a value or an
+	// error.
+	err  error // reported in place of the directory
+	skip bool  // left out silently (another or a pseudo filesystem)
+	listing
 	res   []fileRes     // one per file from files[win] on
 	stats []unix.Stat_t // likewise, with NeedStat
 	win   int           // index in files of res[0]
@@ -72,16 +104,6 @@ const (
 type fileRes struct {
 	val []byte
 	err error
-}
-
-// nameOf returns the name of e as a string.
-func (d *dirNode) nameOf(e dent) string {
-	return string(d.names[e.off : e.off+uint32(e.n)])
-}
-
-// nameBytes returns the name of e without its NUL.
-func (d *dirNode) nameBytes(e dent) []byte {
-	return d.names[e.off : e.off+uint32(e.n)]
 }
 
 // size is what d holds for the consumer, for the read-ahead limit.
@@ -149,20 +171,21 @@ func (c *direntCount) add(buf []byte) {
 	})
 }
 
-// countFiles counts the regular files of a getdents64 buffer.
-func countFiles(buf []byte) int {
+// manyFiles reports whether a getdents64 buffer holds enough regular files
+// to be shared out among the workers. Most buffers are too short to hold
+// that many records, which their length alone tells.
+func manyFiles(buf []byte) bool {
+	const minRecord = 24 // a 19-byte header, a 1-byte name and its NUL, 8-aligned
+	if len(buf) < 2*chunkSize*minRecord {
+		return false
+	}
 	n := 0
-	for len(buf) >= direntName {
-		reclen := int(binary.NativeEndian.Uint16(buf[direntReclen:]))
-		if reclen < direntName || reclen > len(buf) {
-			break
-		}
-		if buf[direntType] == typFile {
+	forEachDirent(buf, func(_ []byte, typ uint8) {
+		if typ == typFile {
 			n++
 		}
-		buf = buf[reclen:]
-	}
-	return n
+	})
+	return n >= 2*chunkSize
 }
 
 func isDots(name []byte) bool {
@@ -182,12 +205,6 @@ func (d *dirNode) typeOf(name []byte) uint8 {
 		return typDir
 	}
 	return unix.DT_UNKNOWN
-}
-
-// compare orders entries as their full paths sort: a directory compares
-// as its name followed by "/", so "a-b" < "a/x" < "a0".
-func (d *dirNode) compare(a, b dent) int {
-	return compareNames(d.nameBytes(a), a.typ, d.nameBytes(b), b.typ)
 }
 
 // compareNames is compare for names of entries of one directory.

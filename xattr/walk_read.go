@@ -66,7 +66,7 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) (fast bool, err 
 	if s.dbuf == nil {
 		s.dbuf = make([]byte, direntBuf)
 	}
-	fast, sized := w.fast(), false
+	fast, sized, hooked := w.fast(), false, false
 	for bufs := 0; !w.stop.Load(); bufs++ {
 		if fast && len(d.files) > bigDir {
 			if err := rewindDir(d.fd); err != nil {
@@ -79,8 +79,9 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) (fast bool, err 
 		if err != nil || n <= 0 {
 			return fast, err
 		}
-		if hook := testHookListed; hook != nil && bufs == 0 {
+		if hook := testHookListed; hook != nil && !hooked {
 			hook(d.path)
+			hooked = true
 		}
 		if !fast && !sized && bufs == 1 {
 			// A listing longer than one buffer is kept whole: size it
@@ -98,7 +99,7 @@ func (w *walker) list(d *dirNode, s *walkScratch, kids *[]dent) (fast bool, err 
 
 // parse takes the records of one getdents64 buffer.
 func (w *walker) parse(d *dirNode, s *walkScratch, buf []byte, fast bool, kids *[]dent) {
-	shared := fast && countFiles(buf) >= 2*chunkSize
+	shared := fast && manyFiles(buf)
 	forEachDirent(buf, func(name []byte, typ uint8) {
 		if typ == unix.DT_UNKNOWN {
 			typ = d.typeOf(name)
@@ -178,14 +179,6 @@ func (d *dirNode) sortHits() {
 	for i, h := range hits {
 		d.files[i], d.res[i] = h.e, h.r
 	}
-}
-
-// keep copies name into the arena of d.
-func (d *dirNode) keep(name []byte, typ uint8) dent {
-	e := dent{off: uint32(len(d.names)), n: uint8(len(name)), typ: typ}
-	d.names = append(d.names, name...)
-	d.names = append(d.names, 0)
-	return e
 }
 
 // probeAll reads the files of d in order, unless there are so many that

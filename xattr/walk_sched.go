@@ -36,7 +36,7 @@ type walkScratch struct {
 	dbuf []byte // getdents64, allocated on first listing
 	xbuf []byte // attribute value
 	args xattrArgs
-	many dirNode // names of a getdents64 buffer with many files, see probeMany
+	many listing // the files of a getdents64 buffer with many, see probeMany
 }
 
 func newWalkScratch() *walkScratch { return &walkScratch{xbuf: make([]byte, readBuf)} }

@@ -116,7 +116,7 @@ func (s *walkScratch) probeFile(d *dirNode, name []byte) (int, unix.Errno) {
 // the kernel a buffer and a copy. It is false with the fallbacks, and for
 // a file with a value or an error, which probeFile then reads.
 func (s *walkScratch) absent(d *dirNode, name []byte) bool {
-	if probeModeV.Load() != probeAt {
+	if probeMode() != probeAt {
 		return false
 	}
 	_, errno := getxattrat(d.fd, &name[0], nil, &s.args)
