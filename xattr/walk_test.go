@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -427,8 +428,46 @@ func TestWalkGoesOnWhenReadAheadIsExhausted(t *testing.T) {
 	old := maxAheadBytes
 	maxAheadBytes = 1 // every listing is over the limit
 	defer func() { maxAheadBytes = old }()
+	// Directories listed before the consumer reached them: with the
+	// limit at 1 byte only the consumer lists, so at most the directory
+	// it enters and, with OnlyFound, its parent whose files print nothing.
+	var mu sync.Mutex
+	var listed, reached map[string]bool
+	ahead := 0
+	testHookListed = func(dir string) {
+		mu.Lock()
+		defer mu.Unlock()
+		listed[dir] = true
+		n := 0
+		for d := range listed {
+			if !reached[d] {
+				n++
+			}
+		}
+		ahead = max(ahead, n)
+	}
+	defer func() { testHookListed = nil }()
 	for _, opt := range []WalkOptions{{}, {OnlyFound: true}, {Workers: 1}} {
-		got := collect(t, root, opt)
+		listed, reached, ahead = map[string]bool{}, map[string]bool{root: true}, 0
+		var got walkResult
+		err := Walk(root, opt, func(e Entry) error {
+			mu.Lock()
+			for d := filepath.Dir(e.Path); d != root && !reached[d]; d = filepath.Dir(d) {
+				reached[d] = true
+			}
+			mu.Unlock()
+			got.paths = append(got.paths, e.Path)
+			if e.Err != nil {
+				got.errs = append(got.errs, e.Err)
+			} else if e.Value != nil {
+				got.caps = append(got.caps, e.Path)
+			}
+			return nil
+		})
+		mustWalk(t, err)
+		if ahead > 2 {
+			t.Errorf("%+v: %d directories listed ahead of the consumer, want at most 2", opt, ahead)
+		}
 		wantPaths := want.paths
 		if opt.OnlyFound {
 			wantPaths = want.caps
@@ -458,8 +497,16 @@ func TestWalkHoldsFewDescriptorsOnAWideTree(t *testing.T) {
 	r := collect(t, root, WalkOptions{})
 	mustWalk(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &old))
 	if len(r.paths) != 2000 || len(r.errs) > 0 {
-		t.Errorf("%d files, errors %v; want 2000 and none", len(r.paths), r.errs)
+		t.Errorf("%d files, %d errors (%v); want 2000 and none", len(r.paths), len(r.errs), firstErr(r.errs))
 	}
+}
+
+// firstErr is the first of errs, or nil.
+func firstErr(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs[0]
 }
 
 func TestWalkWorksBeyondPathMax(t *testing.T) {
