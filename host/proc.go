@@ -10,23 +10,25 @@ import (
 	"golang.org/x/sys/unix"
 
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/procstatus"
 )
 
 // ReadStatus reads and parses /proc/PID/status; pid 0 means the calling
 // process. The securebits are not in /proc and are left zero (see
 // SelfSecurebits).
-func ReadStatus(pid int) (model.ProcState, error) {
+func ReadStatus(pid int) (cred.State, error) {
 	name := "/proc/self/status"
 	if pid != 0 {
 		name = "/proc/" + strconv.Itoa(pid) + "/status"
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return model.ProcState{}, fmt.Errorf("reading process status: %w", err)
+		return cred.State{}, fmt.Errorf("reading process status: %w", err)
 	}
-	p, err := model.ParseStatus(b)
+	p, err := procstatus.Parse(b)
 	if err != nil {
-		return model.ProcState{}, fmt.Errorf("parsing %s: %w", name, err)
+		return cred.State{}, fmt.Errorf("parsing %s: %w", name, err)
 	}
 	return p, nil
 }
@@ -48,12 +50,12 @@ func LastCap() (model.Cap, error) {
 
 // SelfSecurebits returns the calling thread's securebits
 // (prctl PR_GET_SECUREBITS); only a process can read its own.
-func SelfSecurebits() (model.Securebits, error) {
+func SelfSecurebits() (cred.Securebits, error) {
 	n, err := unix.PrctlRetInt(unix.PR_GET_SECUREBITS, 0, 0, 0, 0)
 	if err != nil {
 		return 0, fmt.Errorf("reading securebits: %w", err)
 	}
-	return model.Securebits(n), nil
+	return cred.Securebits(n), nil
 }
 
 // NoSuid reports whether the filesystem mount of the open file fd is

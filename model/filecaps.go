@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Caps is a full capability triple as the text form describes it: one
 // set per flag. Files store less than this (see FileCaps).
@@ -60,4 +63,24 @@ func (f FileCaps) Caps() Caps {
 func (f FileCaps) SameCaps(g FileCaps) bool {
 	return f.Permitted == g.Permitted && f.Inheritable == g.Inheritable &&
 		f.Effective == g.Effective && f.RootID == g.RootID
+}
+
+// Format is the file's text as `fcap get -n` prints it: libcap's text of
+// Caps, then ` [rootid=N]` when the value belongs to a user namespace.
+func (f FileCaps) Format(last Cap) string {
+	return f.Caps().Format(last) + RootIDSuffix(f.RootID, false)
+}
+
+// RootIDSuffix is the ` [rootid=N]` that follows a namespaced value's
+// text, or "" for rootid 0. signed prints N as getcap -n does, as a
+// signed 32-bit number (4294967294 is -2).
+func RootIDSuffix(id uint32, signed bool) string {
+	if id == 0 {
+		return ""
+	}
+	n := strconv.FormatUint(uint64(id), 10)
+	if signed {
+		n = strconv.FormatInt(int64(int32(id)), 10)
+	}
+	return " [rootid=" + n + "]"
 }

@@ -12,6 +12,7 @@ import (
 
 	"fcap/capfile"
 	"fcap/host"
+	"fcap/manifest"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -229,7 +230,7 @@ func (s *manifestSource) stamp(compare bool) (same bool, err error) {
 
 // validate parses every manifest whole, applying nothing, and marks the
 // good ones. A path may appear in only one of them: duplicates are found
-// in memory that does not grow with the manifests (model.DupFinder), with
+// in memory that does not grow with the manifests (manifest.DupFinder), with
 // a second read only when the filter has suspects.
 func (a *applier) validate(srcs []*manifestSource) {
 	var size int64
@@ -238,7 +239,7 @@ func (a *applier) validate(srcs []*manifestSource) {
 			size += fi.Size()
 		}
 	}
-	dups := model.NewDupFinder(size)
+	dups := manifest.NewDupFinder(size)
 	for _, s := range srcs {
 		if err := a.validateOne(s, dups); err != nil {
 			a.refuse(s, err)
@@ -254,17 +255,17 @@ func (a *applier) validate(srcs []*manifestSource) {
 // refuse reports a manifest that will not be applied.
 func (a *applier) refuse(s *manifestSource, err error) {
 	a.fail(err)
-	if errors.As(err, new(*model.ManifestError)) {
+	if errors.As(err, new(*manifest.Error)) {
 		fmt.Fprintf(a.errw, "fcap: %s: nothing applied from this manifest\n", s.name)
 	}
 	s.ok = false
 }
 
-func (a *applier) validateOne(s *manifestSource, dups *model.DupFinder) error {
+func (a *applier) validateOne(s *manifestSource, dups *manifest.DupFinder) error {
 	if err := s.rewind(); err != nil {
 		return err
 	}
-	err := model.ParseManifestSeen(s.f, s.name, a.last, nil, func(e model.ManifestEntry) error {
+	err := manifest.Parse(s.f, s.name, a.last, func(e manifest.Entry) error {
 		s.entries++
 		dups.Note(e.Path)
 		return nil
@@ -278,7 +279,7 @@ func (a *applier) validateOne(s *manifestSource, dups *model.DupFinder) error {
 
 // confirmDuplicates reads the good manifests again to tell the filter's
 // suspects from real duplicates; a manifest with one is refused.
-func (a *applier) confirmDuplicates(srcs []*manifestSource, dups *model.DupFinder) {
+func (a *applier) confirmDuplicates(srcs []*manifestSource, dups *manifest.DupFinder) {
 	for _, s := range srcs {
 		if !s.ok {
 			continue
@@ -287,9 +288,9 @@ func (a *applier) confirmDuplicates(srcs []*manifestSource, dups *model.DupFinde
 			a.refuse(s, err)
 			continue
 		}
-		err := model.ParseManifestSeen(s.f, s.name, a.last, nil, func(e model.ManifestEntry) error {
+		err := manifest.Parse(s.f, s.name, a.last, func(e manifest.Entry) error {
 			if ff, fl, dup := dups.Check(e.Path, e.File, e.Line); dup {
-				return model.DuplicateError(e.Path, e.File, e.Line, ff, fl)
+				return manifest.DuplicateError(e.Path, e.File, e.Line, ff, fl)
 			}
 			return nil
 		})
@@ -312,7 +313,7 @@ func (a *applier) applyManifest(s *manifestSource) {
 	}
 	n := 0
 	// Duplicates were found by validate; no second path set.
-	err := model.ParseManifestSeen(s.f, s.name, a.last, nil, func(e model.ManifestEntry) error {
+	err := manifest.Parse(s.f, s.name, a.last, func(e manifest.Entry) error {
 		n++
 		if err := a.entry(e); err != nil {
 			a.fail(err)
@@ -342,7 +343,7 @@ func (a *applier) open(path string) (*xattr.File, error) {
 
 // entry brings one file in line with its manifest entry, or with
 // --check reports how it differs.
-func (a *applier) entry(e model.ManifestEntry) error {
+func (a *applier) entry(e manifest.Entry) error {
 	f, err := a.open(e.Path)
 	if err != nil {
 		return err
@@ -366,7 +367,7 @@ func (a *applier) entry(e model.ManifestEntry) error {
 }
 
 // matches reports whether the file's current value is what e wants.
-func matches(e model.ManifestEntry, have model.FileCaps, ok bool) bool {
+func matches(e manifest.Entry, have model.FileCaps, ok bool) bool {
 	if e.None {
 		return !ok
 	}
@@ -386,15 +387,11 @@ func (a *applier) haveText(have model.FileCaps, ok bool, err error) string {
 
 // capsText prints a value as `fcap get -n` does.
 func (a *applier) capsText(fc model.FileCaps) string {
-	s := fc.Caps().Format(a.last)
-	if fc.RootID != 0 {
-		s += " [rootid=" + strconv.FormatUint(uint64(fc.RootID), 10) + "]"
-	}
-	return s
+	return fc.Format(a.last)
 }
 
 // wantText describes what an entry asks for.
-func (a *applier) wantText(e model.ManifestEntry) string {
+func (a *applier) wantText(e manifest.Entry) string {
 	if e.None {
 		return "none"
 	}
@@ -404,7 +401,7 @@ func (a *applier) wantText(e model.ManifestEntry) string {
 // reportDrift prints `PATH: has X, want Y`. A root-owned setuid file on
 // a filesystem that cannot store capabilities counts, with
 // --fallback-setuid, as already fallen back rather than as drift.
-func (a *applier) reportDrift(f *xattr.File, e model.ManifestEntry, ok bool, was string) error {
+func (a *applier) reportDrift(f *xattr.File, e manifest.Entry, ok bool, was string) error {
 	if a.fallback && !e.None && !ok && fsRefusesCaps(f) &&
 		f.Stat.Uid == 0 && f.Stat.Mode&unix.S_ISUID != 0 {
 		a.warnFallback(e)
@@ -416,7 +413,7 @@ func (a *applier) reportDrift(f *xattr.File, e model.ManifestEntry, ok bool, was
 }
 
 // remove deletes the file's capabilities and checks they are gone.
-func (a *applier) remove(f *xattr.File, e model.ManifestEntry, was string) error {
+func (a *applier) remove(f *xattr.File, e manifest.Entry, was string) error {
 	if _, err := f.Remove(); err != nil {
 		return err
 	}
@@ -428,7 +425,7 @@ func (a *applier) remove(f *xattr.File, e model.ManifestEntry, was string) error
 }
 
 // set writes e's value and reads it back.
-func (a *applier) set(f *xattr.File, e model.ManifestEntry, was string) error {
+func (a *applier) set(f *xattr.File, e manifest.Entry, was string) error {
 	value, err := capfile.Encode(e.Caps)
 	if err != nil {
 		return fmt.Errorf("set %s: %w", e.Path, err)
@@ -448,7 +445,7 @@ func (a *applier) set(f *xattr.File, e model.ManifestEntry, was string) error {
 
 // fallBack sets the setuid bit of a root-owned file whose filesystem
 // cannot store capabilities; cause is the failed write.
-func (a *applier) fallBack(f *xattr.File, e model.ManifestEntry, cause error) error {
+func (a *applier) fallBack(f *xattr.File, e manifest.Entry, cause error) error {
 	if f.Stat.Uid != 0 {
 		return fmt.Errorf("%w; not setting the setuid bit instead: the file is owned by uid %d, not root", cause, f.Stat.Uid)
 	}
@@ -464,7 +461,7 @@ func (a *applier) fallBack(f *xattr.File, e model.ManifestEntry, cause error) er
 }
 
 // warnFallback tells that a setuid bit stands in for e's capabilities.
-func (a *applier) warnFallback(e model.ManifestEntry) {
+func (a *applier) warnFallback(e manifest.Entry) {
 	a.fellBack = true
 	fmt.Fprintf(a.errw, "fcap: warning: %s: the filesystem cannot store %s; the setuid bit stands in for it (the program runs with all of root's privileges)\n",
 		e.Path, a.capsText(e.Caps))

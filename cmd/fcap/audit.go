@@ -11,9 +11,11 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
+	"fcap/audit"
 	"fcap/capfile"
 	"fcap/host"
 	"fcap/model"
+	"fcap/model/execve"
 	"fcap/xattr"
 )
 
@@ -48,16 +50,16 @@ type auditor struct {
 	out, errw io.Writer
 	json      bool
 	last      model.Cap
-	findings  []model.Finding
+	findings  []audit.Finding
 	walkErr   bool
 	dirs      *dirChecker
 }
 
 func runAudit(c *cli.Context) error {
-	failOn := model.Severity(-1)
+	failOn := audit.Severity(-1)
 	if s := c.String("fail-on"); s != "" {
-		sev, err := model.ParseSeverity(s)
-		if err != nil || sev == model.SeverityInfo {
+		sev, err := audit.ParseSeverity(s)
+		if err != nil || sev == audit.SeverityInfo {
 			return usageErrorf("audit: --fail-on %q: want low, medium or high", s)
 		}
 		failOn = sev
@@ -86,7 +88,7 @@ func runAudit(c *cli.Context) error {
 
 // status is the exit status: 1 for a finding at or above failOn or a
 // walk error.
-func (a *auditor) status(failOn model.Severity) error {
+func (a *auditor) status(failOn audit.Severity) error {
 	if a.walkErr {
 		return errFailed
 	}
@@ -111,10 +113,10 @@ func (a *auditor) entry(e xattr.Entry) error {
 	if !ok {
 		return nil
 	}
-	if model.IsSetID(in.Mode) || in.Caps != nil || in.CapsUnreadable || in.CapsMalformed != "" {
+	if execve.IsSetID(in.Mode) || in.Caps != nil || in.CapsUnreadable || in.CapsMalformed != "" {
 		in.DirWritable = a.dirs.replaceable(e.Path, in.UID)
 	}
-	for _, f := range model.Audit(in, a.last) {
+	for _, f := range audit.Rate(in, a.last) {
 		a.add(f)
 	}
 	return nil
@@ -122,8 +124,8 @@ func (a *auditor) entry(e xattr.Entry) error {
 
 // input turns a walk entry into the model's input; ok is false when the
 // entry is an error that was reported instead.
-func (a *auditor) input(e xattr.Entry) (model.AuditInput, bool) {
-	in := model.AuditInput{Path: e.Path}
+func (a *auditor) input(e xattr.Entry) (audit.Input, bool) {
+	in := audit.Input{Path: e.Path}
 	switch {
 	case e.Err != nil && xattr.IsKind(e.Err, xattr.Unreadable):
 		in.CapsUnreadable = true
@@ -151,7 +153,7 @@ func (a *auditor) input(e xattr.Entry) (model.AuditInput, bool) {
 
 // statUnreadable fills in the status of a file whose capabilities the
 // walk could not read (the walk gives no status with an error).
-func (a *auditor) statUnreadable(in model.AuditInput) (model.AuditInput, bool) {
+func (a *auditor) statUnreadable(in audit.Input) (audit.Input, bool) {
 	f, err := xattr.Open(in.Path)
 	if err != nil {
 		a.walkError(err)
@@ -162,7 +164,7 @@ func (a *auditor) statUnreadable(in model.AuditInput) (model.AuditInput, bool) {
 	return in, true
 }
 
-func (a *auditor) add(f model.Finding) {
+func (a *auditor) add(f audit.Finding) {
 	a.findings = append(a.findings, f)
 	if a.json {
 		b, _ := json.Marshal(f)
@@ -172,10 +174,10 @@ func (a *auditor) add(f model.Finding) {
 
 // printAuditHuman prints the findings grouped by severity, highest
 // first, then a summary line.
-func printAuditHuman(w io.Writer, fs []model.Finding) {
-	sorted := append([]model.Finding(nil), fs...)
+func printAuditHuman(w io.Writer, fs []audit.Finding) {
+	sorted := append([]audit.Finding(nil), fs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Severity > sorted[j].Severity })
-	count := map[model.Severity]int{}
+	count := map[audit.Severity]int{}
 	for i, f := range sorted {
 		if i == 0 || sorted[i-1].Severity != f.Severity {
 			fmt.Fprintf(w, "%s:\n", strings.ToUpper(f.Severity.String()))
@@ -189,7 +191,7 @@ func printAuditHuman(w io.Writer, fs []model.Finding) {
 		noun = "finding"
 	}
 	fmt.Fprintf(w, "%d %s: %d high, %d medium, %d low, %d info\n", len(fs), noun,
-		count[model.SeverityHigh], count[model.SeverityMedium], count[model.SeverityLow], count[model.SeverityInfo])
+		count[audit.SeverityHigh], count[audit.SeverityMedium], count[audit.SeverityLow], count[audit.SeverityInfo])
 }
 
 func capsSuffix(caps string) string {
@@ -237,7 +239,7 @@ func (d *dirChecker) contents(dir string, uid uint32) string {
 	if st.err != nil {
 		return ""
 	}
-	if why := model.DirReplaceable(st.mode, st.uid, st.gid, uid); why != "" {
+	if why := audit.DirReplaceable(st.mode, st.uid, st.gid, uid); why != "" {
 		return "directory " + dir + " is " + why
 	}
 	return ""

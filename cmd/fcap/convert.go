@@ -12,8 +12,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"fcap/capfile"
+	"fcap/convert"
 	"fcap/host"
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/execve"
 	"fcap/xattr"
 )
 
@@ -51,7 +54,7 @@ type converter struct {
 	caps          *model.Caps // --caps, parsed
 	dryRun, force bool
 	last          model.Cap
-	nobody        model.ProcState
+	nobody        cred.State
 	nobodyName    string
 }
 
@@ -114,7 +117,7 @@ func newConverter(c *cli.Context) (*converter, error) {
 // nobodyLogin is a fresh login of the user nobody (uid 65534 when the
 // user database does not know it): no capabilities, the given bounding
 // set.
-func nobodyLogin(bounding model.Set) (model.ProcState, string) {
+func nobodyLogin(bounding model.Set) (cred.State, string) {
 	uid, gid, name := uint32(65534), uint32(65534), "nobody"
 	if u, err := user.Lookup("nobody"); err == nil {
 		if n, err := strconv.ParseUint(u.Uid, 10, 32); err == nil {
@@ -124,7 +127,7 @@ func nobodyLogin(bounding model.Set) (model.ProcState, string) {
 			gid = uint32(n)
 		}
 	}
-	p := model.ProcState{Bounding: bounding}
+	p := cred.State{Bounding: bounding}
 	p.UID, p.EUID, p.SUID, p.FSUID = uid, uid, uid, uid
 	p.GID, p.EGID, p.SGID, p.FSGID = gid, gid, gid, gid
 	return p, fmt.Sprintf("a fresh login of %s (uid %d)", name, uid)
@@ -145,7 +148,7 @@ func (cv *converter) fail(path string, err error) int {
 // or the table's. A program the table refuses is refused unless --force.
 func (cv *converter) wanted(path string) (model.FileCaps, error) {
 	name := filepath.Base(path)
-	e, known := model.LookupConvert(name)
+	e, known := convert.Lookup(name)
 	if known && e.Refused() && !cv.force {
 		return model.FileCaps{}, fmt.Errorf("refused: %s %s (it is not a candidate for file capabilities; --force --caps TEXT converts it anyway)", name, e.Reason)
 	}
@@ -188,7 +191,7 @@ func (cv *converter) convert(path string) int {
 	if !cv.predictionOK(f, want) {
 		return exitFailed
 	}
-	from := model.DescribeSetID(f.Stat.Mode, f.Stat.Uid, f.Stat.Gid)
+	from := execve.DescribeSetID(f.Stat.Mode, f.Stat.Uid, f.Stat.Gid)
 	if cv.dryRun {
 		fmt.Fprintf(cv.out, "%s: would convert: %s → %s\n", path, from, cv.text(want))
 		return exitOK
@@ -212,12 +215,12 @@ func (cv *converter) convert(path string) int {
 func (cv *converter) checkConvertible(f *xattr.File, have model.FileCaps, ok bool, want model.FileCaps) (done bool, status int) {
 	mode := f.Stat.Mode & 0o7777
 	switch {
-	case model.SetIDBits(mode) == 0 && ok && have.SameCaps(want):
+	case execve.SetIDBits(mode) == 0 && ok && have.SameCaps(want):
 		fmt.Fprintf(cv.out, "%s: already converted (%s)\n", f.Path, cv.text(want))
 		return true, exitOK
-	case model.SetIDBits(mode) == 0 && ok:
+	case execve.SetIDBits(mode) == 0 && ok:
 		return true, cv.fail(f.Path, fmt.Errorf("not set-id (mode %04o) and has %s, not %s: nothing to convert (fcap set changes capabilities)", mode, cv.text(have), cv.text(want)))
-	case model.SetIDBits(mode) == 0:
+	case execve.SetIDBits(mode) == 0:
 		return true, cv.fail(f.Path, fmt.Errorf("not a set-user-ID or set-group-ID program (mode %04o): nothing to convert", mode))
 	case f.Stat.Uid != 0:
 		return true, cv.fail(f.Path, fmt.Errorf("owned by uid %d, not root: its set-id bit gives that user's identity, which capabilities cannot replace", f.Stat.Uid))
@@ -231,7 +234,7 @@ func (cv *converter) checkConvertible(f *xattr.File, have model.FileCaps, ok boo
 // user. When that user would not get the capabilities it prints the
 // prediction and, without --force, reports false.
 func (cv *converter) predictionOK(f *xattr.File, want model.FileCaps) bool {
-	t := model.ExecTarget{Caps: &want, Mode: f.Stat.Mode & 0o7777 &^ model.SetIDBits(f.Stat.Mode),
+	t := execve.Target{Caps: &want, Mode: f.Stat.Mode & 0o7777 &^ execve.SetIDBits(f.Stat.Mode),
 		UID: f.Stat.Uid, GID: f.Stat.Gid}
 	nosuid, err := host.NoSuid(f.Fd())
 	if err != nil {
@@ -239,7 +242,7 @@ func (cv *converter) predictionOK(f *xattr.File, want model.FileCaps) bool {
 		return false
 	}
 	t.NoSuid = nosuid
-	r := model.Exec(cv.nobody, t, cv.last)
+	r := execve.Predict(cv.nobody, t, cv.last)
 	missing := cv.missing(want, r)
 	if r.Err == "" && missing == 0 {
 		return true
@@ -255,7 +258,7 @@ func (cv *converter) predictionOK(f *xattr.File, want model.FileCaps) bool {
 
 // missing returns the capabilities of want the child does not get: in
 // permitted, and in effective when want has the effective bit.
-func (cv *converter) missing(want model.FileCaps, r model.ExecResult) model.Set {
+func (cv *converter) missing(want model.FileCaps, r execve.Result) model.Set {
 	need := want.Permitted & model.UpTo(cv.last)
 	if r.Err != "" {
 		return need
@@ -267,7 +270,7 @@ func (cv *converter) missing(want model.FileCaps, r model.ExecResult) model.Set 
 	return miss
 }
 
-func (cv *converter) printPrediction(r model.ExecResult) {
+func (cv *converter) printPrediction(r execve.Result) {
 	fmt.Fprintf(cv.errw, "  prediction for %s, bounding set %s:\n", cv.nobodyName, cv.nobody.Bounding.Describe(cv.last))
 	for _, rule := range r.Rules {
 		fmt.Fprintf(cv.errw, "    %s: %s\n", rule.Name, rule.Detail)
@@ -293,7 +296,7 @@ func (cv *converter) writeCaps(f *xattr.File, want, prev model.FileCaps, hadPrev
 		}
 	}
 	if err != nil {
-		from := model.DescribeSetID(f.Stat.Mode, f.Stat.Uid, f.Stat.Gid)
+		from := execve.DescribeSetID(f.Stat.Mode, f.Stat.Uid, f.Stat.Gid)
 		fmt.Fprintf(cv.errw, "fcap: convert %s: fell back: the capabilities could not be written (%s); it keeps %s\n", f.Path, oneLine(err), from)
 		return exitFellBack
 	}
@@ -317,13 +320,13 @@ func (cv *converter) restore(f *xattr.File, prev model.FileCaps, hadPrev bool) e
 // that they are gone and that the capabilities are still there.
 func (cv *converter) clearSetID(f *xattr.File, want model.FileCaps) error {
 	mode := f.Stat.Mode & 0o7777
-	if err := f.Chmod(mode &^ model.SetIDBits(mode)); err != nil {
+	if err := f.Chmod(mode &^ execve.SetIDBits(mode)); err != nil {
 		return fmt.Errorf("clearing the set-id bits: %w", err)
 	}
 	if err := f.Restat(); err != nil {
 		return err
 	}
-	if model.SetIDBits(f.Stat.Mode) != 0 {
+	if execve.SetIDBits(f.Stat.Mode) != 0 {
 		return fmt.Errorf("mode is still %04o after clearing the set-id bits", f.Stat.Mode&0o7777)
 	}
 	value, err := capfile.Encode(want)
@@ -353,7 +356,7 @@ func (cv *converter) revert(path string) int {
 	}
 	mode := f.Stat.Mode & 0o7777
 	switch {
-	case !ok && mode&model.ModeSetuid != 0:
+	case !ok && mode&execve.ModeSetuid != 0:
 		fmt.Fprintf(cv.out, "%s: already reverted (setuid root)\n", path)
 		return exitOK
 	case !ok:
@@ -389,11 +392,11 @@ func (cv *converter) checkRevertible(path string, have model.FileCaps) error {
 // then removes the capabilities.
 func (cv *converter) doRevert(f *xattr.File, have model.FileCaps) int {
 	mode := f.Stat.Mode & 0o7777
-	if mode&model.ModeSetuid == 0 {
-		if err := f.Chmod(mode | model.ModeSetuid); err != nil {
+	if mode&execve.ModeSetuid == 0 {
+		if err := f.Chmod(mode | execve.ModeSetuid); err != nil {
 			return cv.fail(f.Path, fmt.Errorf("setting the setuid bit: %w; nothing changed", err))
 		}
-		if f.Stat.Mode&model.ModeSetuid == 0 {
+		if f.Stat.Mode&execve.ModeSetuid == 0 {
 			return cv.fail(f.Path, fmt.Errorf("mode is %04o after setting the setuid bit; the capabilities are kept", f.Stat.Mode&0o7777))
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"fcap/capfile"
 	"fcap/host"
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/execve"
 	"fcap/xattr"
 )
 
@@ -59,9 +61,9 @@ func explainFlags() []cli.Flag {
 // explanation is everything explain learned and predicted.
 type explanation struct {
 	File      string
-	Parent    model.ProcState
-	Target    model.ExecTarget
-	Result    model.ExecResult
+	Parent    cred.State
+	Target    execve.Target
+	Result    execve.Result
 	Notes     []string // facts about inputs (assumptions, script, symlink)
 	Warnings  []string
 	ParentSrc string
@@ -82,8 +84,8 @@ func runExplain(c *cli.Context) error {
 	if err := ex.loadTarget(c, last); err != nil {
 		return fmt.Errorf("explain %s: %w", ex.File, err)
 	}
-	ex.Result = model.Exec(ex.Parent, ex.Target, last)
-	ex.Warnings = model.Warnings(ex.Parent, ex.Target, ex.Result)
+	ex.Result = execve.Predict(ex.Parent, ex.Target, last)
+	ex.Warnings = execve.Warnings(ex.Parent, ex.Target, ex.Result)
 	if c.Bool("json") {
 		return printExplainJSON(c.App.Writer, ex)
 	}
@@ -130,7 +132,7 @@ func (ex *explanation) freshLogin(name string) error {
 	}
 	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
 	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	p := model.ProcState{Bounding: ex.Parent.Bounding}
+	p := cred.State{Bounding: ex.Parent.Bounding}
 	p.UID, p.EUID, p.SUID, p.FSUID = uint32(uid), uint32(uid), uint32(uid), uint32(uid)
 	p.GID, p.EGID, p.SGID, p.FSGID = uint32(gid), uint32(gid), uint32(gid), uint32(gid)
 	if gids, err := u.GroupIds(); err == nil {
@@ -160,7 +162,7 @@ func lookupUser(name string) (*user.User, error) {
 }
 
 // applyStateOverrides applies --uid, --inh and the other what-if flags.
-func applyStateOverrides(c *cli.Context, p *model.ProcState, last model.Cap) error {
+func applyStateOverrides(c *cli.Context, p *cred.State, last model.Cap) error {
 	ids := []struct {
 		flag string
 		set  func(uint32)
@@ -190,7 +192,7 @@ func applyStateOverrides(c *cli.Context, p *model.ProcState, last model.Cap) err
 		}
 	}
 	if c.IsSet("secbits") {
-		b, err := model.ParseSecurebits(c.String("secbits"))
+		b, err := cred.ParseSecurebits(c.String("secbits"))
 		if err != nil {
 			return usageErrorf("--secbits: %s", err)
 		}
@@ -230,13 +232,13 @@ func (ex *explanation) openExecutable(path string) (*xattr.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	head := make([]byte, model.ShebangMax)
+	head := make([]byte, execve.ShebangMax)
 	n, err := f.ReadHead(head)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	interp := model.ParseShebang(head[:n])
+	interp := execve.ParseShebang(head[:n])
 	if interp == "" {
 		return f, nil
 	}
@@ -258,7 +260,7 @@ func (ex *explanation) openResolved(path string) (*xattr.File, error) {
 	return xattr.Open(real)
 }
 
-func readTargetCaps(f *xattr.File, t *model.ExecTarget) error {
+func readTargetCaps(f *xattr.File, t *execve.Target) error {
 	v, err := f.Get()
 	switch {
 	case xattr.IsKind(err, xattr.Unreadable):
@@ -278,7 +280,7 @@ func readTargetCaps(f *xattr.File, t *model.ExecTarget) error {
 	return nil
 }
 
-func applyTargetOverrides(c *cli.Context, t *model.ExecTarget, last model.Cap) error {
+func applyTargetOverrides(c *cli.Context, t *execve.Target, last model.Cap) error {
 	if c.IsSet("caps") {
 		caps, err := model.ParseText(c.String("caps"), last)
 		if err != nil {
@@ -294,10 +296,10 @@ func applyTargetOverrides(c *cli.Context, t *model.ExecTarget, last model.Cap) e
 		t.Caps, t.CapsInvalid = nil, false
 	}
 	if c.Bool("setuid") {
-		t.Mode |= model.ModeSetuid
+		t.Mode |= execve.ModeSetuid
 	}
 	if c.Bool("no-setuid") {
-		t.Mode &^= model.ModeSetuid
+		t.Mode &^= execve.ModeSetuid
 	}
 	if c.IsSet("owner") {
 		v, err := strconv.ParseUint(c.String("owner"), 10, 32)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/execve"
 )
 
 // printExplain writes the human report: inputs, a before → after table,
@@ -37,7 +39,7 @@ func printExplain(w io.Writer, ex *explanation, last model.Cap) {
 	}
 }
 
-func describeTarget(t model.ExecTarget, last model.Cap) string {
+func describeTarget(t execve.Target, last model.Cap) string {
 	caps := "no capabilities"
 	switch {
 	case t.CapsInvalid:
@@ -56,7 +58,7 @@ func describeTarget(t model.ExecTarget, last model.Cap) string {
 	return fmt.Sprintf("%s; mode %04o, owner %d:%d, %s", caps, t.Mode&0o7777, t.UID, t.GID, mount)
 }
 
-func printStateTable(w io.Writer, before, after model.ProcState, last model.Cap) {
+func printStateTable(w io.Writer, before, after cred.State, last model.Cap) {
 	row := func(name, b, a string) {
 		mark := ""
 		if a != b {
@@ -102,7 +104,7 @@ type stateJSON struct {
 	NoNewPrivs  bool   `json:"no_new_privs"`
 }
 
-func toStateJSON(p model.ProcState) stateJSON {
+func toStateJSON(p cred.State) stateJSON {
 	return stateJSON{
 		UID: p.UID, EUID: p.EUID, SUID: p.SUID, FSUID: p.FSUID, GID: p.GID, EGID: p.EGID,
 		Inheritable: p.Inheritable.Hex(), Permitted: p.Permitted.Hex(), Effective: p.Effective.Hex(),

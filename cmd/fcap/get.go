@@ -10,6 +10,7 @@ import (
 
 	"fcap/capfile"
 	"fcap/host"
+	"fcap/manifest"
 	"fcap/model"
 	"fcap/xattr"
 )
@@ -149,15 +150,7 @@ func (g *getter) print(path string, fc *model.FileCaps) {
 		g.printJSON(path, fc)
 		return
 	}
-	if fc == nil {
-		fmt.Fprintln(g.out, path)
-		return
-	}
-	line := path + " " + fc.Caps().Format(g.last)
-	if g.rootid && fc.RootID != 0 {
-		line += fmt.Sprintf(" [rootid=%d]", fc.RootID)
-	}
-	fmt.Fprintln(g.out, line)
+	fmt.Fprintln(g.out, manifest.Format(path, fc, g.last, g.rootid))
 }
 
 func (g *getter) printJSON(path string, fc *model.FileCaps) {

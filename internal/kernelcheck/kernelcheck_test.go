@@ -25,6 +25,9 @@ import (
 
 	"fcap/host"
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/execve"
+	"fcap/model/procstatus"
 )
 
 var (
@@ -112,7 +115,7 @@ func (h *harness) runAll(g *generator, n int) (mismatches int) {
 // requireHost skips unless -short is off and the test can set up any
 // state: root in the initial user namespace with the capabilities it
 // needs, /bin/cat present, no securebits and no no_new_privs.
-func requireHost(t *testing.T) (model.ProcState, model.Cap) {
+func requireHost(t *testing.T) (cred.State, model.Cap) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs hundreds of processes and mounts filesystems; skipped with -short")
@@ -157,7 +160,7 @@ func (h *harness) check(i int, s *scenario) (reached, same bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	m := model.Exec(s.State, target, h.lastCap)
+	m := execve.Predict(s.State, target, h.lastCap)
 	k, err := h.runKernel(s)
 	if errors.Is(err, errUnreachable) {
 		h.t.Logf("scenario %d: drawing another: %v", i, err)
@@ -179,36 +182,36 @@ func (h *harness) check(i int, s *scenario) (reached, same bool, err error) {
 // exec target the model gets: mode, owner and nosuid from the kernel
 // (stat, fstatfs), the value as getxattr returns it (the raw preset for
 // ext4 files, which getxattr refuses to return).
-func (h *harness) prepare(s *scenario) (model.ExecTarget, error) {
+func (h *harness) prepare(s *scenario) (execve.Target, error) {
 	if s.Raw == nil {
 		if err := setProbe(s); err != nil {
-			return model.ExecTarget{}, err
+			return execve.Target{}, err
 		}
 	} else if err := unix.Chmod(s.Path, s.Mode); err != nil {
-		return model.ExecTarget{}, fmt.Errorf("chmod: %w", err)
+		return execve.Target{}, fmt.Errorf("chmod: %w", err)
 	}
 	fd, err := unix.Open(s.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return model.ExecTarget{}, fmt.Errorf("open: %w", err)
+		return execve.Target{}, fmt.Errorf("open: %w", err)
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return model.ExecTarget{}, fmt.Errorf("stat: %w", err)
+		return execve.Target{}, fmt.Errorf("stat: %w", err)
 	}
 	if st.Mode&0o7777 != s.Mode || st.Uid != s.UID || st.Gid != s.GID {
-		return model.ExecTarget{}, fmt.Errorf("probe is mode %04o owner %d:%d", st.Mode&0o7777, st.Uid, st.Gid)
+		return execve.Target{}, fmt.Errorf("probe is mode %04o owner %d:%d", st.Mode&0o7777, st.Uid, st.Gid)
 	}
-	t := model.ExecTarget{Mode: st.Mode & 0o7777, UID: st.Uid, GID: st.Gid}
+	t := execve.Target{Mode: st.Mode & 0o7777, UID: st.Uid, GID: st.Gid}
 	if t.NoSuid, err = host.NoSuid(fd); err != nil {
-		return model.ExecTarget{}, err
+		return execve.Target{}, err
 	}
 	if t.NoSuid != s.Loc.NoSuid {
-		return model.ExecTarget{}, fmt.Errorf("fstatfs says nosuid %v", t.NoSuid)
+		return execve.Target{}, fmt.Errorf("fstatfs says nosuid %v", t.NoSuid)
 	}
 	value, present, err := h.storedValue(s)
 	if err != nil {
-		return model.ExecTarget{}, err
+		return execve.Target{}, err
 	}
 	t.Caps, t.CapsInvalid = execTarget(value, present)
 	return t, nil
@@ -288,7 +291,7 @@ func (h *harness) runKernel(s *scenario) (kernelResult, error) {
 // parseProbe reads the probe's output: a /proc status, and for the self
 // probe its securebits and AT_SECURE.
 func parseProbe(out []byte, self bool) (kernelResult, error) {
-	child, err := model.ParseStatus(out)
+	child, err := procstatus.Parse(out)
 	if err != nil {
 		return kernelResult{}, fmt.Errorf("probe output: %w\n%s", err, out)
 	}
@@ -304,7 +307,7 @@ func parseProbe(out []byte, self bool) (kernelResult, error) {
 	if err != nil {
 		return kernelResult{}, err
 	}
-	k.Child.Securebits, k.Secure = model.Securebits(bits), secure != 0
+	k.Child.Securebits, k.Secure = cred.Securebits(bits), secure != 0
 	return k, nil
 }
 
@@ -321,7 +324,7 @@ func extraField(out []byte, name string) (uint64, error) {
 	return 0, fmt.Errorf("probe output lacks %s", name)
 }
 
-func (h *harness) count(s *scenario, m model.ExecResult, k kernelResult) {
+func (h *harness) count(s *scenario, m execve.Result, k kernelResult) {
 	for _, r := range m.Rules {
 		h.stats.rules[r.Name]++
 	}

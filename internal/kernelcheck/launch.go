@@ -16,6 +16,8 @@ import (
 
 	"fcap/host"
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/procstatus"
 )
 
 // Environment variables of the launcher and probe roles.
@@ -34,7 +36,7 @@ const (
 
 // LaunchSpec tells the launcher which state to enter and what to execute.
 type LaunchSpec struct {
-	State model.ProcState
+	State cred.State
 	Path  string
 	Args  []string
 	Env   []string
@@ -69,7 +71,7 @@ func RunLauncher() int {
 // across setresuid by KEEP_CAPS), inheritable before the bounding set
 // shrinks, ambient before SECBIT_NO_CAP_AMBIENT_RAISE, securebits while
 // CAP_SETPCAP is effective, and the final sets last.
-func enterState(s model.ProcState) error {
+func enterState(s cred.State) error {
 	steps := []struct {
 		what string
 		do   func() error
@@ -97,12 +99,12 @@ func enterState(s model.ProcState) error {
 }
 
 // verifyState checks that the thread really is in state want.
-func verifyState(want model.ProcState) error {
+func verifyState(want cred.State) error {
 	b, err := os.ReadFile("/proc/thread-self/status")
 	if err != nil {
 		return fmt.Errorf("verifying: %w", err)
 	}
-	got, err := model.ParseStatus(b)
+	got, err := procstatus.Parse(b)
 	if err != nil {
 		return fmt.Errorf("verifying: %w", err)
 	}
@@ -116,7 +118,7 @@ func verifyState(want model.ProcState) error {
 }
 
 // SameState compares two states, groups as sets.
-func SameState(a, b model.ProcState) bool {
+func SameState(a, b cred.State) bool {
 	a.Groups, b.Groups = sortedGroups(a.Groups), sortedGroups(b.Groups)
 	return reflect.DeepEqual(a, b)
 }
@@ -132,7 +134,7 @@ func sortedGroups(g []uint32) []uint32 {
 }
 
 // Describe formats a state on one line.
-func Describe(p model.ProcState) string {
+func Describe(p cred.State) string {
 	return fmt.Sprintf("uid %d/%d/%d/%d gid %d/%d/%d/%d groups %v I=%s P=%s E=%s A=%s X=%s securebits=%s nnp=%v",
 		p.UID, p.EUID, p.SUID, p.FSUID, p.GID, p.EGID, p.SGID, p.FSGID, sortedGroups(p.Groups),
 		p.Inheritable.Hex(), p.Permitted.Hex(), p.Effective.Hex(), p.Ambient.Hex(), p.Bounding.Hex(),

@@ -10,11 +10,13 @@ import (
 
 	"fcap/capfile"
 	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/execve"
 )
 
 // scenario is one random parent state and file to execute.
 type scenario struct {
-	State model.ProcState
+	State cred.State
 	Loc   *location
 	Probe string // "cat" or "self"
 	Path  string
@@ -41,7 +43,7 @@ func (s *scenario) String() string {
 type generator struct {
 	r       *rand.Rand
 	lastCap model.Cap
-	start   model.ProcState
+	start   cred.State
 	locs    []*location
 }
 
@@ -92,8 +94,8 @@ func (g *generator) location() *location {
 
 // state draws a parent state: ids from small pools so that they often
 // coincide, sets within what the launcher can reach from the test's state.
-func (g *generator) state() model.ProcState {
-	var p model.ProcState
+func (g *generator) state() cred.State {
+	var p cred.State
 	p.UID, p.EUID, p.SUID = g.ids(uidPool)
 	p.FSUID = p.EUID
 	if g.chance(15) {
@@ -109,7 +111,7 @@ func (g *generator) state() model.ProcState {
 	}
 	g.sets(&p)
 	if g.chance(50) {
-		p.Securebits = model.Securebits(g.r.Uint32()) & 0xff
+		p.Securebits = cred.Securebits(g.r.Uint32()) & 0xff
 	}
 	p.NoNewPrivs = g.chance(25)
 	return p
@@ -137,7 +139,7 @@ func (g *generator) subsetOf(pool []uint32) []uint32 {
 // inheritable within its inheritable and bounding (capset's rule),
 // permitted within its permitted, effective within permitted and ambient
 // within permitted ∩ inheritable.
-func (g *generator) sets(p *model.ProcState) {
+func (g *generator) sets(p *cred.State) {
 	st := g.start
 	switch n := g.r.IntN(100); {
 	case n < 40:
@@ -174,13 +176,13 @@ func (g *generator) someOf(s model.Set) model.Set {
 func (g *generator) mode() uint32 {
 	m := uint32(0o755)
 	if g.chance(20) {
-		m &^= model.ModeGroupExec
+		m &^= execve.ModeGroupExec
 	}
 	if g.chance(35) {
-		m |= model.ModeSetuid
+		m |= execve.ModeSetuid
 	}
 	if g.chance(35) {
-		m |= model.ModeSetgid
+		m |= execve.ModeSetgid
 	}
 	return m
 }
@@ -188,7 +190,7 @@ func (g *generator) mode() uint32 {
 // xattr draws a value setxattr accepts: none, revision 2 (capfile.Encode
 // with rootid 0), revision 3 with a nonzero rootid, or a hand-made
 // revision 3 with rootid 0 (which the kernel stores as revision 2).
-func (g *generator) xattr(p model.ProcState) (string, []byte) {
+func (g *generator) xattr(p cred.State) (string, []byte) {
 	n := g.r.IntN(100)
 	if n < 20 {
 		return "none", nil
@@ -208,7 +210,7 @@ func (g *generator) xattr(p model.ProcState) (string, []byte) {
 	return label, b
 }
 
-func (g *generator) filePermitted(p model.ProcState) model.Set {
+func (g *generator) filePermitted(p cred.State) model.Set {
 	var s model.Set
 	switch n := g.r.IntN(100); {
 	case n < 35:
@@ -221,7 +223,7 @@ func (g *generator) filePermitted(p model.ProcState) model.Set {
 	return s | g.highBits()
 }
 
-func (g *generator) fileInheritable(p model.ProcState) model.Set {
+func (g *generator) fileInheritable(p cred.State) model.Set {
 	switch n := g.r.IntN(100); {
 	case n < 50:
 		return 0
@@ -251,7 +253,7 @@ func sparseSubset(r *rand.Rand, s model.Set) model.Set {
 // group execute and without an effective CAP_DAC_OVERRIDE is refused.
 func mayExec(s *scenario) bool {
 	p := s.State
-	if p.FSUID == s.UID || !p.InGroup(s.GID) || s.Mode&model.ModeGroupExec != 0 {
+	if p.FSUID == s.UID || !p.InGroup(s.GID) || s.Mode&execve.ModeGroupExec != 0 {
 		return true
 	}
 	return p.Effective.Has(model.CapDacOverride)
@@ -274,7 +276,7 @@ func execTarget(value []byte, present bool) (caps *model.FileCaps, invalid bool)
 // probe's view of itself.
 type kernelResult struct {
 	Err   string
-	Child model.ProcState
+	Child cred.State
 	// Securebits and Secure are known for the self probe only.
 	SelfProbe bool
 	Secure    bool
@@ -291,7 +293,7 @@ func (k kernelResult) String() string {
 	return s
 }
 
-func describeModel(m model.ExecResult) string {
+func describeModel(m execve.Result) string {
 	var b strings.Builder
 	if m.Err != "" {
 		fmt.Fprintf(&b, "exec fails: %s (dropped %s)", m.Err, m.Dropped.Names())
@@ -305,7 +307,7 @@ func describeModel(m model.ExecResult) string {
 }
 
 // differences lists where the kernel and the model disagree.
-func differences(m model.ExecResult, k kernelResult) []string {
+func differences(m execve.Result, k kernelResult) []string {
 	if m.Err != k.Err {
 		return []string{fmt.Sprintf("exec error: model %q, kernel %q", m.Err, k.Err)}
 	}

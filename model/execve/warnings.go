@@ -1,14 +1,17 @@
-package model
+package execve
 
-import "fmt"
+import (
+	"fcap/model/cred"
+	"fmt"
+)
 
 // Warnings lists what an administrator should not miss about an exec:
 // that it fails, that file privileges are ignored, that ambient caps are
 // lost, and suspicious file settings.
-func Warnings(p ProcState, t ExecTarget, r ExecResult) []string {
+func Warnings(p cred.State, t Target, r Result) []string {
 	var w []string
 	add := func(format string, a ...any) { w = append(w, fmt.Sprintf(format, a...)) }
-	setid := t.Mode&ModeSetuid != 0 || t.Mode&(ModeSetgid|ModeGroupExec) == ModeSetgid|ModeGroupExec
+	setid := IsSetID(t.Mode)
 	switch r.Err {
 	case "EPERM":
 		add("exec will FAIL with EPERM: the file's effective bit demands permitted caps the child cannot get: %s (missing from the bounding set or the inheritable set)", r.Dropped.Names())

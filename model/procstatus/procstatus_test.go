@@ -1,7 +1,8 @@
-package model
+package procstatus
 
 import (
 	"errors"
+	"fcap/model/cred"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,11 +36,11 @@ Cpus_allowed_list:	0-1
 `
 
 func TestParseStatusReadsEveryField(t *testing.T) {
-	got, err := ParseStatus([]byte(sampleStatus))
+	got, err := Parse([]byte(sampleStatus))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ProcState{
+	want := cred.State{
 		UID: 1000, EUID: 0, SUID: 1001, FSUID: 0,
 		GID: 100, EGID: 1000, SGID: 100, FSGID: 1000,
 		Groups:      []uint32{4, 24, 1000},
@@ -54,7 +55,7 @@ func TestParseStatusReadsEveryField(t *testing.T) {
 
 func TestParseStatusAcceptsEmptyGroups(t *testing.T) {
 	in := strings.Replace(sampleStatus, "Groups:\t4 24 1000 ", "Groups:\t ", 1)
-	got, err := ParseStatus([]byte(in))
+	got, err := Parse([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestParseStatusRejectsBadFieldsNamingThem(t *testing.T) {
 			if in == sampleStatus {
 				t.Fatalf("test edit %q did not apply", tt.old)
 			}
-			_, err := ParseStatus([]byte(in))
+			_, err := Parse([]byte(in))
 			var se *StatusError
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v, want a *StatusError", err)
@@ -110,66 +111,7 @@ func TestParseStatusRejectsBadFieldsNamingThem(t *testing.T) {
 }
 
 func TestParseStatusRejectsEmptyInput(t *testing.T) {
-	if _, err := ParseStatus(nil); err == nil {
-		t.Error("ParseStatus(nil) succeeded")
-	}
-}
-
-func TestParseSecurebitsAcceptsNumbersAndNames(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Securebits
-	}{
-		{"0", 0},
-		{"none", 0},
-		{"47", SecbitNoroot | SecbitNorootLocked | SecbitNoSetuidFixup | SecbitNoSetuidFixupLocked | SecbitKeepCapsLocked},
-		{"0x2f", 0x2f},
-		{"0X10", SecbitKeepCaps},
-		{"noroot", SecbitNoroot},
-		{"noroot,noroot-locked", 3},
-		{" keep-caps , no-cap-ambient-raise-locked ", SecbitKeepCaps | SecbitNoCapAmbientRaiseLocked},
-		{"no-setuid-fixup,no-setuid-fixup-locked", 0xc},
-		{"no-cap-ambient-raise", 1 << 6},
-		{"SECBIT_NOROOT_LOCKED,SECBIT_KEEP_CAPS", SecbitNorootLocked | SecbitKeepCaps},
-		{"exec-restrict-file,exec-deny-interactive-locked", 1<<8 | 1<<11},
-		{"0xfff", AllSecurebits},
-	}
-	for _, tt := range tests {
-		got, err := ParseSecurebits(tt.in)
-		if err != nil || got != tt.want {
-			t.Errorf("ParseSecurebits(%q) = %#x, %v; want %#x", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestParseSecurebitsRejectsUnknownInput(t *testing.T) {
-	for _, in := range []string{"", " ", "0x1000", "4096", "-1", "+1", "0x", "1_0", "root", "noroot,", "noroot,bogus", "0b11", "3 4"} {
-		if got, err := ParseSecurebits(in); err == nil {
-			t.Errorf("ParseSecurebits(%q) = %#x, want an error", in, got)
-		}
-	}
-}
-
-func TestSecurebitsStringRoundTrips(t *testing.T) {
-	for b := Securebits(0); b <= AllSecurebits; b++ {
-		got, err := ParseSecurebits(b.String())
-		if err != nil || got != b {
-			t.Fatalf("ParseSecurebits(%q) = %#x, %v; want %#x", b.String(), got, err, b)
-		}
-	}
-	if s := (SecbitNoroot | SecbitKeepCaps).String(); s != "noroot,keep-caps" {
-		t.Errorf("String = %q", s)
-	}
-	if s := Securebits(1 << 20).String(); s != "0x100000" {
-		t.Errorf("String of an unknown bit = %q", s)
-	}
-}
-
-func TestInGroupChecksFsgidAndSupplementaryGroups(t *testing.T) {
-	p := ProcState{EGID: 5, FSGID: 6, Groups: []uint32{7}}
-	for gid, want := range map[uint32]bool{5: false, 6: true, 7: true, 8: false} {
-		if got := p.InGroup(gid); got != want {
-			t.Errorf("InGroup(%d) = %v, want %v", gid, got, want)
-		}
+	if _, err := Parse(nil); err == nil {
+		t.Error("Parse(nil) succeeded")
 	}
 }

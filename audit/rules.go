@@ -1,6 +1,9 @@
-package model
+package audit
 
 import (
+	"fcap/convert"
+	"fcap/model"
+	"fcap/model/execve"
 	"fmt"
 	"path"
 	"strings"
@@ -65,14 +68,14 @@ type Finding struct {
 	Fix    string `json:"fix"`
 }
 
-// AuditInput is what audit learned about one regular file.
-type AuditInput struct {
+// Input is what audit learned about one regular file.
+type Input struct {
 	Path string
 	// Mode holds the permission bits, set-id bits included.
 	Mode     uint32
 	UID, GID uint32
 	// Caps is the decoded security.capability; nil when there is none.
-	Caps *FileCaps
+	Caps *model.FileCaps
 	// CapsUnreadable says the attribute exists but the kernel refuses to
 	// return it (revision 1 or malformed).
 	CapsUnreadable bool
@@ -85,7 +88,7 @@ type AuditInput struct {
 
 // Audit rates one file: its set-id bits, its capabilities and who can
 // change it. last is the running kernel's last capability.
-func Audit(in AuditInput, last Cap) []Finding {
+func Rate(in Input, last model.Cap) []Finding {
 	var out []Finding
 	add := func(f *Finding) {
 		if f != nil {
@@ -109,13 +112,13 @@ func Audit(in AuditInput, last Cap) []Finding {
 
 // auditSetID reports a set-id executable, with the conversion fcap
 // convert knows for it.
-func auditSetID(in AuditInput) *Finding {
-	if !IsSetID(in.Mode) {
+func auditSetID(in Input) *Finding {
+	if !execve.IsSetID(in.Mode) {
 		return nil
 	}
 	name := path.Base(in.Path)
 	f := &Finding{Kind: KindSetID, Severity: SeverityMedium,
-		Reason: DescribeSetID(in.Mode, in.UID, in.GID) + ": every user who runs it gets that identity",
+		Reason: execve.DescribeSetID(in.Mode, in.UID, in.GID) + ": every user who runs it gets that identity",
 		Fix:    setIDFix(name, in.Path)}
 	switch w := FileWritable(in.Mode, in.UID, in.GID); {
 	case IsInterpreter(name):
@@ -133,7 +136,7 @@ func auditSetID(in AuditInput) *Finding {
 }
 
 func setIDFix(name, p string) string {
-	e, ok := LookupConvert(name)
+	e, ok := convert.Lookup(name)
 	switch {
 	case ok && e.Refused():
 		return "keep it if needed (" + name + " " + e.Reason + "); if unused, chmod u-s,g-s " + p
@@ -144,7 +147,7 @@ func setIDFix(name, p string) string {
 }
 
 // auditBadCaps reports a capability value that cannot be inspected.
-func auditBadCaps(in AuditInput) *Finding {
+func auditBadCaps(in Input) *Finding {
 	fix := "fcap remove " + in.Path + ", then set the intended capabilities with fcap set CAPS " + in.Path
 	switch {
 	case in.CapsUnreadable:
@@ -160,9 +163,9 @@ func auditBadCaps(in AuditInput) *Finding {
 }
 
 // auditCaps rates the capabilities of a file named in.Path.
-func auditCaps(in AuditInput, fc FileCaps, last Cap) []*Finding {
+func auditCaps(in Input, fc model.FileCaps, last model.Cap) []*Finding {
 	var out []*Finding
-	if extra := (fc.Permitted | fc.Inheritable) &^ UpTo(last); extra != 0 {
+	if extra := (fc.Permitted | fc.Inheritable) &^ model.UpTo(last); extra != 0 {
 		out = append(out, &Finding{Kind: KindUnknownBits, Severity: SeverityInfo,
 			Reason: fmt.Sprintf("capabilities %s are above this kernel's last capability %d and are ignored at exec (a newer kernel would grant them)", extra.Names(), last),
 			Fix:    "fcap set with only the capabilities the program needs"})
@@ -185,8 +188,8 @@ func auditCaps(in AuditInput, fc FileCaps, last Cap) []*Finding {
 // interpreter, shell, editor or pager; medium for capabilities with a
 // wide impact (or a root-equivalent one the convert table expects for
 // name); low otherwise; info for a value that grants nothing.
-func RateCaps(name, p string, fc FileCaps, last Cap) *Finding {
-	valid := UpTo(last)
+func RateCaps(name, p string, fc model.FileCaps, last model.Cap) *Finding {
+	valid := model.UpTo(last)
 	prm, inh := fc.Permitted&valid, fc.Inheritable&valid
 	f := &Finding{Kind: KindCaps}
 	switch {
@@ -207,7 +210,7 @@ func RateCaps(name, p string, fc FileCaps, last Cap) *Finding {
 }
 
 // rateByCaps rates a non-empty permitted set by its worst capability.
-func rateByCaps(f *Finding, name, p string, prm Set) {
+func rateByCaps(f *Finding, name, p string, prm model.Set) {
 	high, medium := prm&HighRiskCaps, prm&MediumRiskCaps
 	switch {
 	case high|medium != 0 && expectedFor(name, high|medium):
@@ -231,17 +234,17 @@ func rateByCaps(f *Finding, name, p string, prm Set) {
 
 // expectedFor reports whether the convert table gives name every one of
 // caps.
-func expectedFor(name string, caps Set) bool {
-	e, ok := LookupConvert(name)
+func expectedFor(name string, caps model.Set) bool {
+	e, ok := convert.Lookup(name)
 	if !ok || e.Refused() {
 		return false
 	}
-	want, err := ParseText(e.Caps, MaxCap)
+	want, err := model.ParseText(e.Caps, model.MaxCap)
 	return err == nil && caps&^want.Permitted == 0
 }
 
 // whyCaps lists s, with what each risky capability allows.
-func whyCaps(s Set) string {
+func whyCaps(s model.Set) string {
 	var parts []string
 	for _, c := range s.Caps() {
 		if why, ok := capRisk[c]; ok {
@@ -255,49 +258,49 @@ func whyCaps(s Set) string {
 
 // HighRiskCaps are root-equivalent on an executable: a user who can run
 // code with one of them can become root or read and write anything.
-var HighRiskCaps = SetOf(CapChown, CapDacOverride, CapDacReadSearch, CapFowner, capFsetid,
-	CapSetgid, CapSetuid, CapSetpcap, CapSysModule, CapSysRawio, CapSysPtrace,
-	CapSysAdmin, CapSysBoot, capMknod, CapSetfcap, capMacOverride, capMacAdmin, CapBpf)
+var HighRiskCaps = model.SetOf(model.CapChown, model.CapDacOverride, model.CapDacReadSearch, model.CapFowner, capFsetid,
+	model.CapSetgid, model.CapSetuid, model.CapSetpcap, model.CapSysModule, model.CapSysRawio, model.CapSysPtrace,
+	model.CapSysAdmin, model.CapSysBoot, capMknod, model.CapSetfcap, capMacOverride, capMacAdmin, model.CapBpf)
 
 // MediumRiskCaps have a wide impact on integrity or availability without
 // being a direct way to root.
-var MediumRiskCaps = SetOf(CapKill, capLinuxImmutable, CapNetAdmin, capIpcOwner,
+var MediumRiskCaps = model.SetOf(model.CapKill, capLinuxImmutable, model.CapNetAdmin, capIpcOwner,
 	capSysChroot, capSysPacct, capSysTime, capAuditControl, capSyslog, capPerfmon,
-	CapCheckpointRestore)
+	model.CapCheckpointRestore)
 
 // More capability numbers, for the risk tables (unexported: caps.go
 // holds the public ones).
 const (
-	capFsetid         Cap = 4
-	capLinuxImmutable Cap = 9
-	capIpcOwner       Cap = 15
-	capSysChroot      Cap = 18
-	capSysPacct       Cap = 20
-	capSysTime        Cap = 25
-	capMknod          Cap = 27
-	capAuditControl   Cap = 30
-	capMacOverride    Cap = 32
-	capMacAdmin       Cap = 33
-	capSyslog         Cap = 34
-	capPerfmon        Cap = 38
+	capFsetid         model.Cap = 4
+	capLinuxImmutable model.Cap = 9
+	capIpcOwner       model.Cap = 15
+	capSysChroot      model.Cap = 18
+	capSysPacct       model.Cap = 20
+	capSysTime        model.Cap = 25
+	capMknod          model.Cap = 27
+	capAuditControl   model.Cap = 30
+	capMacOverride    model.Cap = 32
+	capMacAdmin       model.Cap = 33
+	capSyslog         model.Cap = 34
+	capPerfmon        model.Cap = 38
 )
 
 // capRisk says in a few words what each risky capability allows.
-var capRisk = map[Cap]string{
-	CapChown: "chown any file, e.g. /etc/shadow", CapDacOverride: "read and write any file",
-	CapDacReadSearch: "read any file, open_by_handle_at", CapFowner: "chmod any file",
-	capFsetid: "keep set-id bits on modified files", CapSetgid: "switch to any gid",
-	CapSetuid: "switch to uid 0", CapSetpcap: "raise inheritable capabilities, change securebits",
-	CapSysModule: "load kernel modules", CapSysRawio: "raw I/O to memory and devices",
-	CapSysPtrace: "trace and inject into any process", CapSysAdmin: "mount, namespaces and more: the new root",
-	CapSysBoot: "reboot, kexec a new kernel", capMknod: "create device nodes",
-	CapSetfcap: "give any file any capability", capMacOverride: "override mandatory access control",
-	capMacAdmin: "change mandatory access control policy", CapBpf: "privileged BPF",
-	CapKill: "signal any process", capLinuxImmutable: "clear immutable and append-only flags",
-	CapNetAdmin: "configure interfaces, routes and firewalls", capIpcOwner: "bypass IPC permissions",
+var capRisk = map[model.Cap]string{
+	model.CapChown: "chown any file, e.g. /etc/shadow", model.CapDacOverride: "read and write any file",
+	model.CapDacReadSearch: "read any file, open_by_handle_at", model.CapFowner: "chmod any file",
+	capFsetid: "keep set-id bits on modified files", model.CapSetgid: "switch to any gid",
+	model.CapSetuid: "switch to uid 0", model.CapSetpcap: "raise inheritable capabilities, change securebits",
+	model.CapSysModule: "load kernel modules", model.CapSysRawio: "raw I/O to memory and devices",
+	model.CapSysPtrace: "trace and inject into any process", model.CapSysAdmin: "mount, namespaces and more: the new root",
+	model.CapSysBoot: "reboot, kexec a new kernel", capMknod: "create device nodes",
+	model.CapSetfcap: "give any file any capability", capMacOverride: "override mandatory access control",
+	capMacAdmin: "change mandatory access control policy", model.CapBpf: "privileged BPF",
+	model.CapKill: "signal any process", capLinuxImmutable: "clear immutable and append-only flags",
+	model.CapNetAdmin: "configure interfaces, routes and firewalls", capIpcOwner: "bypass IPC permissions",
 	capSysChroot: "chroot", capSysPacct: "configure process accounting", capSysTime: "set the clock",
 	capAuditControl: "configure or disable auditing", capSyslog: "read the kernel log and addresses",
-	capPerfmon: "trace the kernel and other processes", CapCheckpointRestore: "choose pids, read other processes' maps",
+	capPerfmon: "trace the kernel and other processes", model.CapCheckpointRestore: "choose pids, read other processes' maps",
 }
 
 // interpreterNames are programs that run arbitrary code or commands given
@@ -325,8 +328,8 @@ func IsInterpreter(name string) bool {
 
 // auditWritable reports a privileged file (set-id or with capabilities)
 // that a non-root user can write or replace.
-func auditWritable(in AuditInput) *Finding {
-	if !IsSetID(in.Mode) && in.Caps == nil && !in.CapsUnreadable && in.CapsMalformed == "" {
+func auditWritable(in Input) *Finding {
+	if !execve.IsSetID(in.Mode) && in.Caps == nil && !in.CapsUnreadable && in.CapsMalformed == "" {
 		return nil
 	}
 	var why, fix []string
@@ -347,7 +350,7 @@ func auditWritable(in AuditInput) *Finding {
 }
 
 // fileWritableFix says how to make a writable privileged file safe.
-func fileWritableFix(in AuditInput) string {
+func fileWritableFix(in Input) string {
 	if in.UID != 0 && in.Mode&0o200 != 0 {
 		return "chown root " + in.Path + " && chmod go-w " + in.Path + " (chown clears set-id bits and capabilities: set them again afterwards)"
 	}

@@ -1,23 +1,25 @@
-package model
+package manifest
 
 import (
 	"bytes"
 	"errors"
+	"fcap/model"
 	"fmt"
 	"strings"
 	"testing"
 )
 
 // FuzzParseManifest checks that any input either parses or fails with a
-// *ManifestError naming a line that exists, never panics, that entries
+// *Error naming a line that exists, never panics, that entries
 // come in line order with clean paths, and that printing the entries
 // back as a manifest (as `fcap get -n` would) parses to the same values.
-func FuzzParseManifest(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"/usr/bin/ping cap_net_raw=ep\n",
 		"# c\n\n/x cap_chown=i cap_net_raw+p\n/y -\n/z =\n/w\n",
 		"/ns cap_net_raw=ep [rootid=1000]\r\n/old = cap_net_raw+ep\n",
 		"/a cap_kill=p\n/a -\n",
+		"/a\\040b cap_kill=p [rootid=-5] [fallback=setuid]\n\\043x -\n",
 		"\t/t\tcap_bpf,45=p\n",
 	} {
 		f.Add([]byte(s))
@@ -36,7 +38,7 @@ func FuzzParseManifest(f *testing.F) {
 			t.Fatalf("reprint has %d entries, want %d", len(again), len(entries))
 		}
 		for i := range again {
-			if again[i].Path != entries[i].Path || again[i].None != entries[i].None ||
+			if again[i].Path != entries[i].Path || again[i].None != entries[i].None || again[i].Fallback != entries[i].Fallback ||
 				(!again[i].None && !again[i].Caps.SameCaps(entries[i].Caps)) {
 				t.Fatalf("entry %d changed through a reprint: %+v -> %+v", i, entries[i], again[i])
 			}
@@ -44,9 +46,9 @@ func FuzzParseManifest(f *testing.F) {
 	})
 }
 
-func fuzzParse(data []byte) ([]ManifestEntry, error) {
-	var got []ManifestEntry
-	err := ParseManifest(bytes.NewReader(data), "fuzz", manifestLast, func(e ManifestEntry) error {
+func fuzzParse(data []byte) ([]Entry, error) {
+	var got []Entry
+	err := Parse(bytes.NewReader(data), "fuzz", manifestLast, func(e Entry) error {
 		got = append(got, e)
 		return nil
 	})
@@ -54,9 +56,9 @@ func fuzzParse(data []byte) ([]ManifestEntry, error) {
 }
 
 func checkFuzzError(t *testing.T, data []byte, err error) {
-	var me *ManifestError
+	var me *Error
 	if !errors.As(err, &me) {
-		t.Fatalf("err = %v (%T), want a *ManifestError", err, err)
+		t.Fatalf("err = %v (%T), want a *Error", err, err)
 	}
 	lines := bytes.Count(data, []byte("\n")) + 1
 	if me.File != "fuzz" || me.Line < 1 || me.Line > lines || me.Reason == "" {
@@ -67,10 +69,10 @@ func checkFuzzError(t *testing.T, data []byte, err error) {
 	}
 }
 
-func checkFuzzEntries(t *testing.T, entries []ManifestEntry) {
+func checkFuzzEntries(t *testing.T, entries []Entry) {
 	prev := 0
 	for _, e := range entries {
-		if e.Line <= prev || e.Path == "" || strings.ContainsAny(e.Path, " \t\n\x00") || e.Path[0] == '#' {
+		if e.Line <= prev || e.Path == "" || strings.ContainsRune(e.Path, 0) {
 			t.Fatalf("bad entry %+v after line %d", e, prev)
 		}
 		prev = e.Line
@@ -81,17 +83,16 @@ func checkFuzzEntries(t *testing.T, entries []ManifestEntry) {
 }
 
 // reprint renders entries as a manifest in fcap's canonical form.
-func reprint(entries []ManifestEntry) []byte {
+func reprint(entries []Entry) []byte {
 	var b bytes.Buffer
 	for _, e := range entries {
-		b.WriteString(e.Path)
-		if e.None {
-			b.WriteString(" -\n")
-			continue
+		var fc *model.FileCaps
+		if !e.None {
+			fc = &e.Caps
 		}
-		b.WriteString(" " + e.Caps.Caps().Format(manifestLast))
-		if e.Caps.RootID != 0 {
-			fmt.Fprintf(&b, " [rootid=%d]", e.Caps.RootID)
+		b.WriteString(Format(e.Path, fc, manifestLast, true))
+		if e.Fallback == FallbackSetuid {
+			b.WriteString(" [fallback=setuid]")
 		}
 		b.WriteByte('\n')
 	}

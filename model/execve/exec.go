@@ -1,24 +1,19 @@
-package model
+package execve
 
 import (
+	"fcap/model"
+	"fcap/model/cred"
 	"fmt"
 	"slices"
 	"strings"
 )
 
-// Mode bits of a file that exec looks at.
-const (
-	ModeSetuid    = 0o4000 // S_ISUID
-	ModeSetgid    = 0o2000 // S_ISGID
-	ModeGroupExec = 0o0010 // S_IXGRP
-)
-
-// ExecTarget is what execve learns about the file it runs (for a script,
+// Target is what execve learns about the file it runs (for a script,
 // the interpreter's file: the caller resolves "#!").
-type ExecTarget struct {
+type Target struct {
 	// Caps is the file's security.capability value; nil when it has none.
 	// Its RootID is nonzero only for revision 3.
-	Caps *FileCaps
+	Caps *model.FileCaps
 	// CapsInvalid says the attribute is present but the kernel cannot
 	// read it (shorter than 4 bytes, unknown revision, or a size that
 	// does not match its revision): exec fails with EINVAL unless the
@@ -41,18 +36,18 @@ type Rule struct {
 	Detail string
 }
 
-// ExecResult is the outcome of Exec.
-type ExecResult struct {
+// Result is the outcome of Exec.
+type Result struct {
 	// Err is "" when exec succeeds, otherwise the errno it fails with:
 	// "EPERM" or "EINVAL".
 	Err string
 	// Child is the new credentials; valid when Err is "".
-	Child ProcState
+	Child cred.State
 	// Rules lists the rules that applied, in order.
 	Rules []Rule
 	// Dropped holds, for EPERM, the file's permitted capabilities the
 	// child would not get.
-	Dropped Set
+	Dropped model.Set
 	// Secure is AT_SECURE, the "privilege-elevating exec" flag the
 	// dynamic loader and libc honour.
 	Secure bool
@@ -67,7 +62,7 @@ type ExecResult struct {
 // fs_struct with another process (CLONE_FS), and that no LSM other than
 // capabilities intervenes; file permission checks (EACCES) are not
 // modelled.
-func Exec(p ProcState, t ExecTarget, lastCap Cap) ExecResult {
+func Predict(p cred.State, t Target, lastCap model.Cap) Result {
 	e := &execution{p: p, t: t, lastCap: lastCap}
 	e.run()
 	return e.r
@@ -76,15 +71,15 @@ func Exec(p ProcState, t ExecTarget, lastCap Cap) ExecResult {
 // execution carries the transform's intermediate values: new is the child
 // credentials being built, the rest are the kernel's local flags.
 type execution struct {
-	p       ProcState
-	t       ExecTarget
-	lastCap Cap
+	p       cred.State
+	t       Target
+	lastCap model.Cap
 
-	new       ProcState
+	new       cred.State
 	effective bool // the new effective set is the whole permitted set
 	hasFcap   bool // the file has capabilities that apply
 	idChanged bool
-	r         ExecResult
+	r         Result
 }
 
 func (e *execution) rule(name, format string, args ...any) {
@@ -93,7 +88,7 @@ func (e *execution) rule(name, format string, args ...any) {
 
 func (e *execution) fail(errno string) {
 	e.r.Err = errno
-	e.r.Child = ProcState{}
+	e.r.Child = cred.State{}
 }
 
 func (e *execution) run() {
@@ -151,7 +146,7 @@ func (e *execution) setIDs() {
 		e.rule("setuid", "set-user-ID file owned by uid %d: euid %d → %d", e.t.UID, e.p.EUID, e.t.UID)
 	}
 	switch {
-	case mode&(ModeSetgid|ModeGroupExec) == ModeSetgid|ModeGroupExec:
+	case setgidApplies(mode):
 		e.new.EGID = e.t.GID
 		e.rule("setgid", "set-group-ID file with group %d: egid %d → %d", e.t.GID, e.p.EGID, e.t.GID)
 	case mode&ModeSetgid != 0:
@@ -186,8 +181,8 @@ func (e *execution) fileCaps() bool {
 
 // applyFileCaps sets pP' = (X & fP) | (pI & fI) and applies the EPERM
 // rule for capability-dumb binaries.
-func (e *execution) applyFileCaps(f FileCaps) bool {
-	valid := UpTo(e.lastCap)
+func (e *execution) applyFileCaps(f model.FileCaps) bool {
+	valid := model.UpTo(e.lastCap)
 	fP, fI := f.Permitted&valid, f.Inheritable&valid
 	if over := (f.Permitted | f.Inheritable) &^ valid; over != 0 {
 		e.rule("file-caps-masked", "bits above the last capability %d (%s) are ignored", e.lastCap, over.Hex())
@@ -216,7 +211,7 @@ func (e *execution) privilegedRoot() {
 	if !euid0 && !ruid0 {
 		return
 	}
-	if e.p.Securebits&SecbitNoroot != 0 {
+	if e.p.Securebits&cred.SecbitNoroot != 0 {
 		e.rule("secure-noroot", "SECURE_NOROOT is set: uid 0 gets no capabilities for being root")
 		return
 	}
@@ -238,7 +233,7 @@ func (e *execution) privilegedRoot() {
 
 // noSetuidFixup explains that SECURE_NO_SETUID_FIXUP plays no part.
 func (e *execution) noSetuidFixup() {
-	if e.p.Securebits&SecbitNoSetuidFixup != 0 && e.new.EUID != e.p.EUID {
+	if e.p.Securebits&cred.SecbitNoSetuidFixup != 0 && e.new.EUID != e.p.EUID {
 		e.rule("no-setuid-fixup-not-at-exec", "SECURE_NO_SETUID_FIXUP only affects set*uid() calls: exec ignores it")
 	}
 }
@@ -309,8 +304,8 @@ func (e *execution) effectiveSet() {
 
 // keepCaps clears SECURE_KEEP_CAPS, as every exec does.
 func (e *execution) keepCaps() {
-	if e.p.Securebits&SecbitKeepCaps != 0 {
-		e.new.Securebits &^= SecbitKeepCaps
+	if e.p.Securebits&cred.SecbitKeepCaps != 0 {
+		e.new.Securebits &^= cred.SecbitKeepCaps
 		e.rule("keep-caps-cleared", "SECURE_KEEP_CAPS is cleared by exec")
 	}
 }

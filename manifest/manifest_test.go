@@ -1,7 +1,8 @@
-package model
+package manifest
 
 import (
 	"errors"
+	"fcap/model"
 	"io"
 	"runtime"
 	"strings"
@@ -10,13 +11,13 @@ import (
 )
 
 // manifestLast is the last capability the manifest tests assume (Linux 5.9+).
-const manifestLast Cap = 40
+const manifestLast model.Cap = 40
 
 // parseAll collects every entry of a manifest.
-func parseAll(t *testing.T, text string) ([]ManifestEntry, error) {
+func parseAll(t *testing.T, text string) ([]Entry, error) {
 	t.Helper()
-	var got []ManifestEntry
-	err := ParseManifest(strings.NewReader(text), "caps.list", manifestLast, func(e ManifestEntry) error {
+	var got []Entry
+	err := Parse(strings.NewReader(text), "caps.list", manifestLast, func(e Entry) error {
 		got = append(got, e)
 		return nil
 	})
@@ -45,21 +46,21 @@ func TestParseManifestEntries(t *testing.T) {
 		line int
 		path string
 		none bool
-		p, i Set
+		p, i model.Set
 		e    bool
 		root uint32
 	}{
-		{3, "/usr/bin/ping", false, SetOf(CapNetRaw), 0, true, 0},
-		{4, "/x", false, SetOf(CapNetRaw), SetOf(CapChown), false, 0},
-		{5, "/indented", false, SetOf(CapKill), 0, false, 0},
+		{3, "/usr/bin/ping", false, model.SetOf(model.CapNetRaw), 0, true, 0},
+		{4, "/x", false, model.SetOf(model.CapNetRaw), model.SetOf(model.CapChown), false, 0},
+		{5, "/indented", false, model.SetOf(model.CapKill), 0, false, 0},
 		{6, "/gone", true, 0, 0, false, 0},
 		{7, "/empty", true, 0, 0, false, 0},
 		{8, "/bare", true, 0, 0, false, 0},
 		{9, "/nothing", true, 0, 0, false, 0},
-		{10, "/ns", false, SetOf(CapNetRaw), 0, true, 1000},
-		{11, "/old", false, SetOf(CapNetRaw), 0, true, 0},
-		{12, "/tab", false, SetOf(CapKill), 0, false, 0},
-		{13, "/last", false, SetOf(CapBpf), 0, false, 0},
+		{10, "/ns", false, model.SetOf(model.CapNetRaw), 0, true, 1000},
+		{11, "/old", false, model.SetOf(model.CapNetRaw), 0, true, 0},
+		{12, "/tab", false, model.SetOf(model.CapKill), 0, false, 0},
+		{13, "/last", false, model.SetOf(model.CapBpf), 0, false, 0},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries, want %d: %+v", len(got), len(want), got)
@@ -86,21 +87,23 @@ func TestParseManifestErrors(t *testing.T) {
 	}{
 		{"bad text", "/a cap_net_raw=ep\n\n/b cap_bogus=p\n", `caps.list:3: invalid capability text "cap_bogus=p": unknown capability "cap_bogus"`, 3},
 		{"effective mismatch", "/a cap_chown=ep cap_kill+i\n", `caps.list:1: capability text "cap_chown=ep cap_kill+i" cannot be stored in a file: effective file capabilities must be empty`, 1},
-		{"duplicate", "/a cap_kill=p\n# c\n/b -\n/a -\n", `caps.list:4: duplicate path "/a" (first listed on line 1)`, 4},
-		{"duplicate after clean", "./a/b cap_kill=p\na//b/\n", `caps.list:2: duplicate path "a//b/" (first listed on line 1)`, 2},
 		{"bad rootid", "/a cap_kill=p [rootid=x]\n", `caps.list:1: invalid rootid "x"`, 1},
 		{"rootid too large", "/a cap_kill=p [rootid=4294967295]\n", `caps.list:1: invalid rootid "4294967295"`, 1},
 		{"NUL in path", "/a\x00b cap_kill=p\n", `caps.list:1: NUL byte in path at offset 2`, 1},
+		{"escaped NUL in path", "/a\\000b cap_kill=p\n", `caps.list:1: NUL byte in path at offset 2`, 1},
+		{"rootid -1", "/a cap_kill=p [rootid=-1]\n", `caps.list:1: invalid rootid "-1"`, 1},
+		{"rootid twice", "/a cap_kill=p [rootid=1] [rootid=2]\n", `caps.list:1: option [rootid=...] given twice`, 1},
+		{"bad fallback", "/a cap_kill=p [fallback=setgid]\n", `caps.list:1: invalid fallback "setgid"`, 1},
 		{"NUL in text", "/a cap_kill=p\x00\n", `caps.list:1: invalid capability text`, 1},
 		{"comment after text", "/a cap_kill=p # why\n", `caps.list:1: invalid capability text "cap_kill=p # why"`, 1},
-		{"long line", "/a cap_kill=p\n/" + strings.Repeat("x", MaxManifestLine) + "\n", `caps.list:2: line longer than 65536 bytes`, 2},
+		{"long line", "/a cap_kill=p\n/" + strings.Repeat("x", MaxLine) + "\n", `caps.list:2: line longer than 65536 bytes`, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseAll(t, tt.text)
-			var me *ManifestError
+			var me *Error
 			if !errors.As(err, &me) {
-				t.Fatalf("err = %v, want a *ManifestError", err)
+				t.Fatalf("err = %v, want a *Error", err)
 			}
 			if me.Line != tt.line || me.File != "caps.list" || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("err = %q (line %d), want prefix %q (line %d)", err, me.Line, tt.want, tt.line)
@@ -111,24 +114,24 @@ func TestParseManifestErrors(t *testing.T) {
 
 func TestParseManifestTextErrorUnwraps(t *testing.T) {
 	_, err := parseAll(t, "/a cap_nope=p\n")
-	var te *TextError
+	var te *model.TextError
 	if !errors.As(err, &te) || te.Text != "cap_nope=p" {
-		t.Errorf("err = %v, want it to wrap a *TextError for the text", err)
+		t.Errorf("err = %v, want it to wrap a *model.TextError for the text", err)
 	}
 }
 
 func TestParseManifestLongestLine(t *testing.T) {
-	path := "/" + strings.Repeat("x", MaxManifestLine-1)
+	path := "/" + strings.Repeat("x", MaxLine-1)
 	got, err := parseAll(t, path+"\n")
 	if err != nil || len(got) != 1 || got[0].Path != path {
-		t.Fatalf("a %d-byte line: %d entries, err %v", MaxManifestLine, len(got), err)
+		t.Fatalf("a %d-byte line: %d entries, err %v", MaxLine, len(got), err)
 	}
 }
 
 func TestParseManifestStopsAtCallbackError(t *testing.T) {
 	stop := errors.New("stop")
 	calls := 0
-	err := ParseManifest(strings.NewReader("/a -\n/b -\n/c -\n"), "m", manifestLast, func(ManifestEntry) error {
+	err := Parse(strings.NewReader("/a -\n/b -\n/c -\n"), "m", manifestLast, func(Entry) error {
 		calls++
 		if calls == 2 {
 			return stop
@@ -142,24 +145,9 @@ func TestParseManifestStopsAtCallbackError(t *testing.T) {
 
 func TestParseManifestReadError(t *testing.T) {
 	r := io.MultiReader(strings.NewReader("/a -\n"), iotest.ErrReader(errors.New("disk on fire")))
-	err := ParseManifest(r, "m", manifestLast, func(ManifestEntry) error { return nil })
+	err := Parse(r, "m", manifestLast, func(Entry) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "read m: disk on fire") {
 		t.Errorf("err = %v, want the read error with the manifest name", err)
-	}
-}
-
-func TestParseManifestSeenAcrossManifests(t *testing.T) {
-	seen := NewPathSet()
-	nop := func(ManifestEntry) error { return nil }
-	if err := ParseManifestSeen(strings.NewReader("/a -\n/b -\n"), "one", manifestLast, seen, nop); err != nil {
-		t.Fatal(err)
-	}
-	err := ParseManifestSeen(strings.NewReader("/c -\n/b cap_kill=p\n"), "two", manifestLast, seen, nop)
-	if err == nil || err.Error() != `two:2: duplicate path "/b" (first listed on one:2)` {
-		t.Errorf("err = %v", err)
-	}
-	if seen.Len() != 3 {
-		t.Errorf("seen.Len() = %d, want 3", seen.Len())
 	}
 }
 
@@ -194,16 +182,65 @@ func TestParseManifestStreams(t *testing.T) {
 	}
 	line := []byte("# " + strings.Repeat("x", 1021) + "\n")
 	n := (1 << 30) / len(line)
-	r := &endless{line: line, n: n, tail: []byte("/a -\n/a -\n")}
+	r := &endless{line: line, n: n, tail: []byte("/a -\n/b cap_bogus=p\n")}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	err := ParseManifest(r, "huge", manifestLast, func(ManifestEntry) error { return nil })
+	err := Parse(r, "huge", manifestLast, func(Entry) error { return nil })
 	runtime.ReadMemStats(&after)
-	var me *ManifestError
+	var me *Error
 	if !errors.As(err, &me) || me.Line != n+2 {
-		t.Fatalf("err = %v, want a duplicate on line %d", err, n+2)
+		t.Fatalf("err = %v, want a bad text on line %d", err, n+2)
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
 		t.Errorf("parsing 1 GiB allocated %d bytes; want a bounded amount", grew)
+	}
+}
+
+func TestParseOptionsAndEscapes(t *testing.T) {
+	got, err := parseAll(t, "/a\\040b cap_kill=p [rootid=-2]\n"+
+		"/ping cap_net_raw=ep [fallback=setuid]\n"+
+		"/both cap_net_raw=ep [rootid=7] [fallback=setuid]\n"+
+		"/lit\\x\\400 -\n"+
+		"\\043hash cap_chown=p\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		path   string
+		rootid uint32
+		fb     Fallback
+	}{
+		{"/a b", 4294967294, NoFallback},
+		{"/ping", 0, FallbackSetuid},
+		{"/both", 7, FallbackSetuid},
+		{`/lit\x\400`, 0, NoFallback},
+		{"#hash", 0, NoFallback},
+	}
+	for i, w := range want {
+		if g := got[i]; g.Path != w.path || g.Caps.RootID != w.rootid || g.Fallback != w.fb {
+			t.Errorf("entry %d = %q rootid %d fallback %d, want %q %d %d", i, g.Path, g.Caps.RootID, g.Fallback, w.path, w.rootid, w.fb)
+		}
+	}
+}
+
+func TestEscapeRoundTripsEveryByte(t *testing.T) {
+	var all []byte
+	for c := 1; c < 256; c++ {
+		all = append(all, byte(c))
+	}
+	for _, p := range []string{"/usr/bin/ping", "#x", "/a b", "/new\nline", "\\", string(all), "/caf\xc3\xa9", "/\xff"} {
+		e := Escape(p)
+		if strings.ContainsAny(e, " \t\n\r") || strings.HasPrefix(e, "#") {
+			t.Errorf("Escape(%q) = %q holds a blank or starts a comment", p, e)
+		}
+		if got, reason := Unescape(e); got != p || reason != "" {
+			t.Errorf("Unescape(Escape(%q)) = %q, %q", p, got, reason)
+		}
+	}
+	if e := Escape("/usr/bin/ping"); e != "/usr/bin/ping" {
+		t.Errorf("an ordinary path was escaped: %q", e)
+	}
+	if e := Escape("/a b#c"); e != `/a\040b#c` {
+		t.Errorf("Escape = %q", e)
 	}
 }

@@ -1,6 +1,7 @@
-package model
+package procstatus
 
 import (
+	"fcap/model/cred"
 	"fmt"
 	"reflect"
 	"strings"
@@ -8,7 +9,7 @@ import (
 )
 
 // formatStatus writes p the way the kernel writes /proc/PID/status.
-func formatStatus(p ProcState) string {
+func formatStatus(p cred.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Name:\tprobe\nUid:\t%d\t%d\t%d\t%d\n", p.UID, p.EUID, p.SUID, p.FSUID)
 	fmt.Fprintf(&b, "Gid:\t%d\t%d\t%d\t%d\nGroups:\t", p.GID, p.EGID, p.SGID, p.FSGID)
@@ -28,19 +29,19 @@ func formatStatus(p ProcState) string {
 // FuzzParseStatus checks that ParseStatus never panics, that a failure
 // always names a field, and that what it accepts survives being written
 // back in the kernel's format and parsed again.
-func FuzzParseStatus(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add([]byte(sampleStatus))
-	f.Add([]byte(formatStatus(ProcState{Groups: []uint32{1, 2}, Permitted: 1<<41 - 1})))
+	f.Add([]byte(formatStatus(cred.State{Groups: []uint32{1, 2}, Permitted: 1<<41 - 1})))
 	f.Add([]byte("Uid:\t0\t0\t0\t0\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := ParseStatus(b)
+		p, err := Parse(b)
 		if err != nil {
 			if se, ok := err.(*StatusError); !ok || se.Field == "" {
 				t.Fatalf("error %v (%T) names no field", err, err)
 			}
 			return
 		}
-		again, err := ParseStatus([]byte(formatStatus(p)))
+		again, err := Parse([]byte(formatStatus(p)))
 		if err != nil {
 			t.Fatalf("re-parsing %+v: %v", p, err)
 		}

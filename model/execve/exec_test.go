@@ -1,42 +1,44 @@
-package model
+package execve
 
 import (
+	"fcap/model"
+	"fcap/model/cred"
 	"reflect"
 	"slices"
 	"testing"
 )
 
 // lastCap40 is cap_checkpoint_restore, the last capability of Linux 6.18.
-const lastCap40 Cap = 40
+const lastCap40 model.Cap = 40
 
 // bnd is the bounding set of the note's worked examples: every capability
 // but cap_sys_resource.
-var bnd = UpTo(lastCap40) &^ SetOf(CapSysResource)
+var bnd = model.UpTo(lastCap40) &^ model.SetOf(model.CapSysResource)
 
-var netRaw = SetOf(CapNetRaw)
+var netRaw = model.SetOf(model.CapNetRaw)
 
 // rootState is a login root shell: every id 0, permitted = effective =
 // bounding.
-func rootState() ProcState {
-	return ProcState{Permitted: bnd, Effective: bnd, Bounding: bnd}
+func rootState() cred.State {
+	return cred.State{Permitted: bnd, Effective: bnd, Bounding: bnd}
 }
 
 // userState is an unprivileged process with every id equal to id.
-func userState(id uint32) ProcState {
-	return ProcState{UID: id, EUID: id, SUID: id, FSUID: id, GID: id, EGID: id, SGID: id, FSGID: id, Bounding: bnd}
+func userState(id uint32) cred.State {
+	return cred.State{UID: id, EUID: id, SUID: id, FSUID: id, GID: id, EGID: id, SGID: id, FSGID: id, Bounding: bnd}
 }
 
 const nobody = 65534
 
 // plain is an executable without set-id bits or capabilities, owned by root.
-func plain() ExecTarget { return ExecTarget{Mode: 0o755} }
+func plain() Target { return Target{Mode: 0o755} }
 
 // withCaps is an executable carrying revision-2 capabilities.
-func withCaps(fP, fI Set, eff bool) ExecTarget {
-	return ExecTarget{Mode: 0o755, Caps: &FileCaps{Permitted: fP, Inheritable: fI, Effective: eff, Revision: 2}}
+func withCaps(fP, fI model.Set, eff bool) Target {
+	return Target{Mode: 0o755, Caps: &model.FileCaps{Permitted: fP, Inheritable: fI, Effective: eff, Revision: 2}}
 }
 
-func setuid(owner uint32, t ExecTarget) ExecTarget {
+func setuid(owner uint32, t Target) Target {
 	t.Mode |= ModeSetuid
 	t.UID = owner
 	return t
@@ -44,15 +46,15 @@ func setuid(owner uint32, t ExecTarget) ExecTarget {
 
 // sets is the part of a child's state most tests check.
 type sets struct {
-	P, E, A, I Set
+	P, E, A, I model.Set
 	EUID, EGID uint32
 }
 
-func setsOf(p ProcState) sets {
+func setsOf(p cred.State) sets {
 	return sets{P: p.Permitted, E: p.Effective, A: p.Ambient, I: p.Inheritable, EUID: p.EUID, EGID: p.EGID}
 }
 
-func ambientParent() ProcState {
+func ambientParent() cred.State {
 	p := userState(1000)
 	p.Inheritable, p.Permitted, p.Ambient = netRaw, netRaw, netRaw
 	return p
@@ -60,13 +62,13 @@ func ambientParent() ProcState {
 
 func TestExecWorkedExamplesOfTheNote(t *testing.T) {
 	noroot := rootState()
-	noroot.Securebits = SecbitNoroot
+	noroot.Securebits = cred.SecbitNoroot
 	nosuid := setuid(0, withCaps(netRaw, 0, true))
 	nosuid.NoSuid = true
 	tests := []struct {
 		name string
-		p    ProcState
-		t    ExecTarget
+		p    cred.State
+		t    Target
 		want sets
 	}{
 		{"nobody gets net_raw permitted and effective from cap_net_raw=ep", userState(nobody), withCaps(netRaw, 0, true),
@@ -90,11 +92,11 @@ func TestExecWorkedExamplesOfTheNote(t *testing.T) {
 }
 
 func TestExecWorkedExampleRootIsRefusedACapOutsideBounding(t *testing.T) {
-	r := Exec(rootState(), withCaps(SetOf(CapSysResource, CapChown), 0, true), lastCap40)
-	if r.Err != "EPERM" || r.Dropped != SetOf(CapSysResource) {
+	r := Predict(rootState(), withCaps(model.SetOf(model.CapSysResource, model.CapChown), 0, true), lastCap40)
+	if r.Err != "EPERM" || r.Dropped != model.SetOf(model.CapSysResource) {
 		t.Fatalf("Err %q Dropped %s, want EPERM dropping cap_sys_resource; rules %v", r.Err, r.Dropped.Names(), r.Rules)
 	}
-	if !reflect.DeepEqual(r.Child, ProcState{}) {
+	if !reflect.DeepEqual(r.Child, cred.State{}) {
 		t.Errorf("Child of a failed exec = %+v, want zero", r.Child)
 	}
 	if !hasRule(r, "eperm-bounding") {
@@ -104,14 +106,14 @@ func TestExecWorkedExampleRootIsRefusedACapOutsideBounding(t *testing.T) {
 
 func runSetsTests(t *testing.T, tests []struct {
 	name string
-	p    ProcState
-	t    ExecTarget
+	p    cred.State
+	t    Target
 	want sets
 }) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Exec(tt.p, tt.t, lastCap40)
+			r := Predict(tt.p, tt.t, lastCap40)
 			if r.Err != "" {
 				t.Fatalf("Err = %s; rules %v", r.Err, r.Rules)
 			}
@@ -125,14 +127,14 @@ func runSetsTests(t *testing.T, tests []struct {
 func TestExecSetIDRules(t *testing.T) {
 	nnp := userState(nobody)
 	nnp.NoNewPrivs = true
-	sgid := ExecTarget{Mode: 0o2755, GID: 100}
-	sgidNoX := ExecTarget{Mode: 0o2745, GID: 100}
+	sgid := Target{Mode: 0o2755, GID: 100}
+	sgidNoX := Target{Mode: 0o2745, GID: 100}
 	rootHasI := rootState()
-	rootHasI.Inheritable = SetOf(CapSysResource)
+	rootHasI.Inheritable = model.SetOf(model.CapSysResource)
 	tests := []struct {
 		name string
-		p    ProcState
-		t    ExecTarget
+		p    cred.State
+		t    Target
 		want sets
 	}{
 		{"setuid-root file gives nobody full root", userState(nobody), setuid(0, plain()),
@@ -144,7 +146,7 @@ func TestExecSetIDRules(t *testing.T) {
 		{"root running a setuid-1000 file keeps permitted but loses effective", rootState(), setuid(1000, plain()),
 			sets{P: bnd, EUID: 1000}},
 		{"root-privileged permitted includes inheritable caps outside bounding", rootHasI, plain(),
-			sets{P: UpTo(lastCap40), E: UpTo(lastCap40), I: SetOf(CapSysResource)}},
+			sets{P: model.UpTo(lastCap40), E: model.UpTo(lastCap40), I: model.SetOf(model.CapSysResource)}},
 		{"setgid with group execute sets egid", userState(nobody), sgid,
 			sets{EUID: nobody, EGID: 100}},
 		{"setgid without group execute is a locking mark, ignored", userState(nobody), sgidNoX,
@@ -157,9 +159,9 @@ func TestExecSetIDRules(t *testing.T) {
 
 func TestExecFileCapsRules(t *testing.T) {
 	withI := userState(1000)
-	withI.Inheritable = SetOf(CapNetAdmin)
+	withI.Inheritable = model.SetOf(model.CapNetAdmin)
 	smallBnd := userState(1000)
-	smallBnd.Bounding = SetOf(CapChown)
+	smallBnd.Bounding = model.SetOf(model.CapChown)
 	foreign := withCaps(netRaw, 0, true)
 	foreign.Caps.Revision, foreign.Caps.RootID = 3, 1000
 	foreignSetuidRoot := setuid(0, foreign)
@@ -167,14 +169,14 @@ func TestExecFileCapsRules(t *testing.T) {
 	rev1.Caps.Revision = 1
 	tests := []struct {
 		name string
-		p    ProcState
-		t    ExecTarget
+		p    cred.State
+		t    Target
 		want sets
 	}{
-		{"file inheritable grants caps the parent has in pI", withI, withCaps(0, SetOf(CapNetAdmin, CapNetRaw), true),
-			sets{P: SetOf(CapNetAdmin), E: SetOf(CapNetAdmin), I: SetOf(CapNetAdmin), EUID: 1000, EGID: 1000}},
-		{"without the effective bit a cap outside bounding is just missing", smallBnd, withCaps(SetOf(CapChown, CapNetRaw), 0, false),
-			sets{P: SetOf(CapChown), EUID: 1000, EGID: 1000}},
+		{"file inheritable grants caps the parent has in pI", withI, withCaps(0, model.SetOf(model.CapNetAdmin, model.CapNetRaw), true),
+			sets{P: model.SetOf(model.CapNetAdmin), E: model.SetOf(model.CapNetAdmin), I: model.SetOf(model.CapNetAdmin), EUID: 1000, EGID: 1000}},
+		{"without the effective bit a cap outside bounding is just missing", smallBnd, withCaps(model.SetOf(model.CapChown, model.CapNetRaw), 0, false),
+			sets{P: model.SetOf(model.CapChown), EUID: 1000, EGID: 1000}},
 		{"bits above the last capability are masked, no EPERM", userState(1000), withCaps(netRaw|1<<50, 1<<41, true),
 			sets{P: netRaw, E: netRaw, EUID: 1000, EGID: 1000}},
 		{"a foreign revision-3 rootid means no file caps", userState(1000), foreign,
@@ -183,19 +185,19 @@ func TestExecFileCapsRules(t *testing.T) {
 			sets{P: bnd, E: bnd, EUID: 0, EGID: 1000}},
 		{"a revision-1 value works like any other", userState(1000), rev1,
 			sets{P: netRaw, E: netRaw, EUID: 1000, EGID: 1000}},
-		{"root with the effective bit off still gets full root", rootState(), withCaps(SetOf(CapSysResource), 0, false),
+		{"root with the effective bit off still gets full root", rootState(), withCaps(model.SetOf(model.CapSysResource), 0, false),
 			sets{P: bnd, E: bnd}},
 	}
 	runSetsTests(t, tests)
 }
 
 func TestExecInvalidCapsFailUnlessNosuid(t *testing.T) {
-	bad := ExecTarget{Mode: 0o755, CapsInvalid: true}
-	if r := Exec(userState(1000), bad, lastCap40); r.Err != "EINVAL" || !hasRule(r, "file-caps-invalid") {
+	bad := Target{Mode: 0o755, CapsInvalid: true}
+	if r := Predict(userState(1000), bad, lastCap40); r.Err != "EINVAL" || !hasRule(r, "file-caps-invalid") {
 		t.Errorf("malformed xattr: Err %q rules %v, want EINVAL", r.Err, r.Rules)
 	}
 	bad.NoSuid = true
-	if r := Exec(userState(1000), bad, lastCap40); r.Err != "" || !hasRule(r, "file-caps-ignored-nosuid") {
+	if r := Predict(userState(1000), bad, lastCap40); r.Err != "" || !hasRule(r, "file-caps-ignored-nosuid") {
 		t.Errorf("malformed xattr on nosuid: Err %q rules %v, want success", r.Err, r.Rules)
 	}
 }
@@ -203,7 +205,7 @@ func TestExecInvalidCapsFailUnlessNosuid(t *testing.T) {
 func TestExecBrokenAmbientInvariantIsEPERM(t *testing.T) {
 	p := userState(1000)
 	p.Ambient = netRaw
-	if r := Exec(p, plain(), lastCap40); r.Err != "EPERM" || !hasRule(r, "ambient-invariant") {
+	if r := Predict(p, plain(), lastCap40); r.Err != "EPERM" || !hasRule(r, "ambient-invariant") {
 		t.Errorf("Err %q rules %v, want EPERM ambient-invariant", r.Err, r.Rules)
 	}
 }
@@ -216,12 +218,12 @@ func TestExecNoNewPrivs(t *testing.T) {
 	// A process that dropped its egid from its groups and fsgid: id_changed
 	// is true even without a set-id file, so no_new_privs resets euid and
 	// egid to the real ids.
-	odd := ProcState{UID: 0, EUID: 1000, SUID: 1000, FSUID: 1000, GID: 0, EGID: 1000, SGID: 1000, FSGID: 0,
+	odd := cred.State{UID: 0, EUID: 1000, SUID: 1000, FSUID: 1000, GID: 0, EGID: 1000, SGID: 1000, FSGID: 0,
 		Bounding: bnd, NoNewPrivs: true}
 	tests := []struct {
 		name string
-		p    ProcState
-		t    ExecTarget
+		p    cred.State
+		t    Target
 		want sets
 	}{
 		{"no_new_privs forbids gaining file caps", nnp, withCaps(netRaw, 0, true),
@@ -237,12 +239,12 @@ func TestExecNoNewPrivs(t *testing.T) {
 func TestExecIDChangedUsesFsgidAndGroups(t *testing.T) {
 	p := ambientParent()
 	p.EGID = 2000 // neither the fsgid (1000) nor a supplementary group
-	r := Exec(p, plain(), lastCap40)
+	r := Predict(p, plain(), lastCap40)
 	if r.Child.Ambient != 0 || !r.Secure || !hasRule(r, "id-changed") {
 		t.Errorf("egid outside groups: ambient %s secure %v rules %v; want cleared, secure", r.Child.Ambient.Names(), r.Secure, r.Rules)
 	}
 	p.Groups = []uint32{2000}
-	r = Exec(p, plain(), lastCap40)
+	r = Predict(p, plain(), lastCap40)
 	if r.Child.Ambient != netRaw || hasRule(r, "id-changed") {
 		t.Errorf("egid in groups: ambient %s rules %v; want kept", r.Child.Ambient.Names(), r.Rules)
 	}
@@ -252,9 +254,9 @@ func TestExecIDChangedUsesFsgidAndGroups(t *testing.T) {
 }
 
 func TestExecIDsAfterwards(t *testing.T) {
-	p := ProcState{UID: 1000, EUID: 1001, SUID: 1002, FSUID: 1003, GID: 100, EGID: 101, SGID: 102, FSGID: 101,
+	p := cred.State{UID: 1000, EUID: 1001, SUID: 1002, FSUID: 1003, GID: 100, EGID: 101, SGID: 102, FSGID: 101,
 		Groups: []uint32{4, 5}, Bounding: bnd}
-	r := Exec(p, setuid(0, ExecTarget{Mode: 0o2755, GID: 5}), lastCap40)
+	r := Predict(p, setuid(0, Target{Mode: 0o2755, GID: 5}), lastCap40)
 	c := r.Child
 	got := []uint32{c.UID, c.EUID, c.SUID, c.FSUID, c.GID, c.EGID, c.SGID, c.FSGID}
 	want := []uint32{1000, 0, 0, 0, 100, 5, 5, 5}
@@ -265,12 +267,12 @@ func TestExecIDsAfterwards(t *testing.T) {
 
 func TestExecKeepsStateExecDoesNotTouch(t *testing.T) {
 	p := ambientParent()
-	p.Bounding = bnd &^ SetOf(CapSysAdmin)
-	p.Securebits = SecbitKeepCaps | SecbitNoCapAmbientRaise | SecbitNoSetuidFixup | SecbitKeepCapsLocked
+	p.Bounding = bnd &^ model.SetOf(model.CapSysAdmin)
+	p.Securebits = cred.SecbitKeepCaps | cred.SecbitNoCapAmbientRaise | cred.SecbitNoSetuidFixup | cred.SecbitKeepCapsLocked
 	p.NoNewPrivs = true
-	r := Exec(p, plain(), lastCap40)
+	r := Predict(p, plain(), lastCap40)
 	c := r.Child
-	if c.Securebits != p.Securebits&^SecbitKeepCaps || !hasRule(r, "keep-caps-cleared") {
+	if c.Securebits != p.Securebits&^cred.SecbitKeepCaps || !hasRule(r, "keep-caps-cleared") {
 		t.Errorf("securebits %s, want keep-caps cleared only", c.Securebits)
 	}
 	if c.Bounding != p.Bounding || c.Inheritable != p.Inheritable || !c.NoNewPrivs {
@@ -284,8 +286,8 @@ func TestExecKeepsStateExecDoesNotTouch(t *testing.T) {
 func TestExecSecureExec(t *testing.T) {
 	tests := []struct {
 		name string
-		p    ProcState
-		t    ExecTarget
+		p    cred.State
+		t    Target
 		want bool
 	}{
 		{"nobody running a plain file is not secure", userState(nobody), plain(), false},
@@ -297,7 +299,7 @@ func TestExecSecureExec(t *testing.T) {
 		{"setuid to another user is secure", userState(1000), setuid(1001, plain()), true},
 	}
 	for _, tt := range tests {
-		if got := Exec(tt.p, tt.t, lastCap40).Secure; got != tt.want {
+		if got := Predict(tt.p, tt.t, lastCap40).Secure; got != tt.want {
 			t.Errorf("%s: Secure = %v", tt.name, got)
 		}
 	}
@@ -305,8 +307,8 @@ func TestExecSecureExec(t *testing.T) {
 
 func TestExecRulesAppearInOrder(t *testing.T) {
 	p := ambientParent()
-	p.Securebits = SecbitKeepCaps
-	r := Exec(p, setuid(0, withCaps(netRaw|1<<45, 0, true)), lastCap40)
+	p.Securebits = cred.SecbitKeepCaps
+	r := Predict(p, setuid(0, withCaps(netRaw|1<<45, 0, true)), lastCap40)
 	var names []string
 	for _, rule := range r.Rules {
 		names = append(names, rule.Name)
@@ -323,13 +325,13 @@ func TestExecRulesAppearInOrder(t *testing.T) {
 
 func TestExecNoRootSkipsRootRulesAndSaysSo(t *testing.T) {
 	p := userState(nobody)
-	p.Securebits = SecbitNoroot
-	r := Exec(p, setuid(0, plain()), lastCap40)
+	p.Securebits = cred.SecbitNoroot
+	r := Predict(p, setuid(0, plain()), lastCap40)
 	if r.Child.Permitted != 0 || r.Child.EUID != 0 || !hasRule(r, "secure-noroot") {
 		t.Errorf("permitted %s euid %d rules %v; want no caps, euid 0, secure-noroot", r.Child.Permitted.Names(), r.Child.EUID, r.Rules)
 	}
 }
 
-func hasRule(r ExecResult, name string) bool {
+func hasRule(r Result, name string) bool {
 	return slices.ContainsFunc(r.Rules, func(x Rule) bool { return x.Name == name })
 }

@@ -1,9 +1,11 @@
-package model
+package manifest
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math/bits"
 	"path/filepath"
+	"strconv"
 )
 
 // DupFinder finds paths listed more than once across manifests in memory
@@ -89,6 +91,15 @@ func (d *DupFinder) Check(path, file string, line int) (firstFile string, firstL
 }
 
 // DuplicateError is the error for a path listed twice.
-func DuplicateError(path, file string, line int, firstFile string, firstLine int) *ManifestError {
-	return &ManifestError{File: file, Line: line, Reason: duplicateReason(path, file, firstFile, firstLine)}
+func DuplicateError(path, file string, line int, firstFile string, firstLine int) *Error {
+	return &Error{File: file, Line: line, Reason: duplicateReason(path, file, firstFile, firstLine)}
+}
+
+// duplicateReason explains a path listed twice.
+func duplicateReason(path, file, firstFile string, firstLine int) string {
+	where := "line " + strconv.Itoa(firstLine)
+	if firstFile != file {
+		where = firstFile + ":" + strconv.Itoa(firstLine)
+	}
+	return fmt.Sprintf("duplicate path %q (first listed on %s)", path, where)
 }

@@ -1,6 +1,7 @@
-package model
+package convert
 
 import (
+	"fcap/model"
 	"sort"
 	"strings"
 	"testing"
@@ -9,9 +10,9 @@ import (
 // TestConvertTableWellFormed checks every entry: sorted unique names, a
 // reason, and capability text that parses and can be stored in a file.
 func TestConvertTableWellFormed(t *testing.T) {
-	table := ConvertTable()
+	table := table
 	if !sort.SliceIsSorted(table, func(i, j int) bool { return strings.ToLower(table[i].Name) < strings.ToLower(table[j].Name) }) {
-		t.Error("convertTable is not sorted by name")
+		t.Error("table is not sorted by name")
 	}
 	seen := map[string]bool{}
 	for _, e := range table {
@@ -25,7 +26,7 @@ func TestConvertTableWellFormed(t *testing.T) {
 		if e.Refused() {
 			continue
 		}
-		caps, err := ParseText(e.Caps, LastNamed)
+		caps, err := model.ParseText(e.Caps, model.LastNamed)
 		if err != nil {
 			t.Errorf("%s: %v", e.Name, err)
 			continue
@@ -69,40 +70,9 @@ func TestLookupConvert(t *testing.T) {
 		{"", false, "", false},
 	}
 	for _, tt := range tests {
-		e, ok := LookupConvert(tt.name)
+		e, ok := Lookup(tt.name)
 		if ok != tt.found || e.Caps != tt.caps || e.Refused() != tt.refused && ok {
-			t.Errorf("LookupConvert(%q) = %+v, %v; want found %v caps %q refused %v", tt.name, e, ok, tt.found, tt.caps, tt.refused)
+			t.Errorf("Lookup(%q) = %+v, %v; want found %v caps %q refused %v", tt.name, e, ok, tt.found, tt.caps, tt.refused)
 		}
-	}
-}
-
-func TestSetIDBits(t *testing.T) {
-	tests := []struct {
-		mode     uint32
-		setid    bool
-		bits     uint32
-		describe string
-	}{
-		{0o755, false, 0, ""},
-		{0o4755, true, 0o4000, "setuid root"},
-		{0o2755, true, 0o2000, "setgid root"},
-		{0o2745, false, 0, ""}, // S_ISGID without group execute: mandatory locking
-		{0o6755, true, 0o6000, "setuid root + setgid root"},
-		{0o4644, true, 0o4000, "setuid root"},
-		{0o104755, true, 0o4000, "setuid root"}, // file type bits are ignored
-	}
-	for _, tt := range tests {
-		if got := IsSetID(tt.mode); got != tt.setid {
-			t.Errorf("IsSetID(%o) = %v", tt.mode, got)
-		}
-		if got := SetIDBits(tt.mode); got != tt.bits {
-			t.Errorf("SetIDBits(%o) = %o, want %o", tt.mode, got, tt.bits)
-		}
-		if got := DescribeSetID(tt.mode, 0, 0); got != tt.describe {
-			t.Errorf("DescribeSetID(%o) = %q, want %q", tt.mode, got, tt.describe)
-		}
-	}
-	if got := DescribeSetID(0o6755, 1000, 42); got != "setuid uid 1000 + setgid gid 42" {
-		t.Errorf("DescribeSetID with ids = %q", got)
 	}
 }

@@ -1,13 +1,12 @@
-package model
+package convert
 
 import (
-	"strconv"
 	"strings"
 )
 
-// ConvertEntry is one well-known set-id program: either the capabilities
+// Entry is one well-known set-id program: either the capabilities
 // that replace its set-id bit, or why it cannot be converted.
-type ConvertEntry struct {
+type Entry struct {
 	// Name is the program's file name, as installed ("ping").
 	Name string
 	// Caps is the capability text that replaces the set-id bit
@@ -19,12 +18,12 @@ type ConvertEntry struct {
 }
 
 // Refused reports whether the program cannot be converted.
-func (e ConvertEntry) Refused() bool { return e.Caps == "" }
+func (e Entry) Refused() bool { return e.Caps == "" }
 
-// convertTable lists the programs fcap convert knows, sorted by name.
+// table lists the programs fcap convert knows, sorted by name.
 // Sources: the distributions' maintainer scripts and spec files (Debian
 // postinst, Fedora %caps, openSUSE permissions, NixOS wrappers).
-var convertTable = []ConvertEntry{
+var table = []Entry{
 	{"arping", "cap_net_raw=ep", "sends ARP packets on a raw packet socket"},
 	{"at", "", "queues jobs that later run under the caller's identity, which needs a real uid change"},
 	{"chage", "", "reads /etc/shadow through its shadow group and checks the caller's identity"},
@@ -72,70 +71,25 @@ var convertTable = []ConvertEntry{
 	{"Xorg.wrap", "", "needs raw I/O, VT and DRM-master powers of root; rootless Xorg via logind is the replacement"},
 }
 
-// LookupConvert finds the table entry for a program by its file name
+// Lookup finds the table entry for a program by its file name
 // (not a path). A name with a dotted suffix, such as Debian's
 // "traceroute6.iputils", matches the entry for the part before the dot
 // when there is no entry for the whole name.
-func LookupConvert(name string) (ConvertEntry, bool) {
-	if e, ok := lookupConvertExact(name); ok {
+func Lookup(name string) (Entry, bool) {
+	if e, ok := lookupExact(name); ok {
 		return e, true
 	}
 	if i := strings.IndexByte(name, '.'); i > 0 {
-		return lookupConvertExact(name[:i])
+		return lookupExact(name[:i])
 	}
-	return ConvertEntry{}, false
+	return Entry{}, false
 }
 
-func lookupConvertExact(name string) (ConvertEntry, bool) {
-	for _, e := range convertTable {
+func lookupExact(name string) (Entry, bool) {
+	for _, e := range table {
 		if e.Name == name {
 			return e, true
 		}
 	}
-	return ConvertEntry{}, false
-}
-
-// ConvertTable returns a copy of the table, sorted by name.
-func ConvertTable() []ConvertEntry {
-	return append([]ConvertEntry(nil), convertTable...)
-}
-
-// IsSetID reports whether mode makes exec change an id: set-user-ID, or
-// set-group-ID with group execute (without it, S_ISGID marks mandatory
-// locking instead).
-func IsSetID(mode uint32) bool {
-	return mode&ModeSetuid != 0 || mode&(ModeSetgid|ModeGroupExec) == ModeSetgid|ModeGroupExec
-}
-
-// SetIDBits returns the bits of mode that make exec change an id, the
-// ones convert clears.
-func SetIDBits(mode uint32) uint32 {
-	var b uint32
-	if mode&ModeSetuid != 0 {
-		b |= ModeSetuid
-	}
-	if mode&(ModeSetgid|ModeGroupExec) == ModeSetgid|ModeGroupExec {
-		b |= ModeSetgid
-	}
-	return b
-}
-
-// DescribeSetID names the identity a set-id file gives ("setuid root",
-// "setgid gid 42", "setuid root + setgid root"), or "" when it gives none.
-func DescribeSetID(mode, uid, gid uint32) string {
-	var parts []string
-	if mode&ModeSetuid != 0 {
-		parts = append(parts, "setuid "+idName("uid", uid))
-	}
-	if mode&(ModeSetgid|ModeGroupExec) == ModeSetgid|ModeGroupExec {
-		parts = append(parts, "setgid "+idName("gid", gid))
-	}
-	return strings.Join(parts, " + ")
-}
-
-func idName(kind string, id uint32) string {
-	if id == 0 {
-		return "root"
-	}
-	return kind + " " + strconv.FormatUint(uint64(id), 10)
+	return Entry{}, false
 }

@@ -1,0 +1,33 @@
+// Package cred holds a process's credentials as execve reads and changes
+// them: user and group ids, supplementary groups, the five capability sets,
+// securebits and no_new_privs. It performs no I/O.
+package cred
+
+import (
+	"slices"
+
+	"fcap/model"
+)
+
+// State is the part of a process's credentials that execve reads and
+// changes: its user and group ids, supplementary groups, the five
+// capability sets, its securebits and its no_new_privs flag.
+type State struct {
+	UID, EUID, SUID, FSUID uint32
+	GID, EGID, SGID, FSGID uint32
+	// Groups are the supplementary groups, as /proc lists them.
+	Groups []uint32
+
+	Inheritable, Permitted, Effective, Ambient, Bounding model.Set
+
+	// Securebits are not shown in /proc/PID/status: procstatus.Parse leaves
+	// them zero and the caller fills them in when it knows them.
+	Securebits Securebits
+	NoNewPrivs bool
+}
+
+// InGroup reports whether gid is the process's fsgid or one of its
+// supplementary groups, the kernel's in_group_p test.
+func (p State) InGroup(gid uint32) bool {
+	return gid == p.FSGID || slices.Contains(p.Groups, gid)
+}
