@@ -31,8 +31,10 @@ type Change struct {
 // EditStream for an output that says so.
 func Edit(dst io.Writer, src io.Reader, p *Plan, fn func(Change)) error {
 	ed := &editor{r: newReader(src), w: newOutput(dst), plan: p, fn: fn, final: map[string][]byte{}}
+	defer ed.r.in.release()
 	err := ed.run()
 	ferr := ed.w.flush()
+	ed.w.release()
 	switch {
 	case err != nil:
 		return err
@@ -47,6 +49,7 @@ func Edit(dst io.Writer, src io.Reader, p *Plan, fn func(Change)) error {
 // the errors Edit would.
 func Check(src io.Reader, p *Plan, fn func(Change)) error {
 	ed := &editor{r: newReader(src), plan: p, fn: fn, final: map[string][]byte{}}
+	defer ed.r.in.release()
 	return ed.run()
 }
 
@@ -78,10 +81,17 @@ func (ed *editor) run() error {
 	if ed.r.in.off == 0 {
 		return &Error{Index: 1, Reason: "empty input: not a tar archive"}
 	}
-	if err := ed.r.finish(ed.w); err != nil {
+	trailing, err := ed.r.trailer()
+	if err != nil {
 		return err
 	}
-	return ed.plan.missing()
+	if err := ed.plan.missing(); err != nil {
+		return err
+	}
+	if ed.w != nil {
+		ed.r.writeEnd(ed.w, trailing)
+	}
+	return ed.writeErr()
 }
 
 // entry decides what becomes of one entry, then writes it.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -43,19 +42,34 @@ var archiveFormats = []archiveFormat{
 func makeArchive(t testing.TB, root string, f archiveFormat) []byte {
 	t.Helper()
 	needTool(t, f.tool)
+	b, err := toolArchive(root, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func toolArchive(root string, f archiveFormat) ([]byte, error) {
 	args := append([]string{"-cf", "-"}, f.args...)
 	if f.tool == "tar" {
-		return run(t, root, f.tool, append(args, "--sort=name", ".")...)
+		return command(root, f.tool, append(args, "--sort=name", ".")...)
 	}
 	// bsdtar does not sort: give it the names in order, so that the
 	// first name of the hard-linked file is always bin/ping.
-	list := filepath.Join(t.TempDir(), "list")
-	names := strings.Fields(string(run(t, root, "find", ".")))
-	sort.Strings(names)
-	if err := os.WriteFile(list, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
+	found, err := command(root, "find", ".")
+	if err != nil {
+		return nil, err
 	}
-	return run(t, root, f.tool, append(args, "-n", "-T", list)...)
+	names := strings.Fields(string(found))
+	sort.Strings(names)
+	list, err := os.CreateTemp("", "fcap-list")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(list.Name())
+	list.WriteString(strings.Join(names, "\n") + "\n")
+	list.Close()
+	return command(root, f.tool, append(args, "-n", "-T", list.Name())...)
 }
 
 // withCaps sets cap_net_raw=ep on root/bin/ping when the process can.

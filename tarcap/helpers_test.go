@@ -2,6 +2,7 @@ package tarcap
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,9 +31,8 @@ func needTool(t testing.TB, name string) string {
 	return p
 }
 
-// run runs a command and returns its standard output, failing t on error.
-func run(t testing.TB, dir string, name string, args ...string) []byte {
-	t.Helper()
+// command runs a command in dir and returns its standard output.
+func command(dir string, name string, args ...string) ([]byte, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "TZ=UTC")
@@ -40,9 +40,13 @@ func run(t testing.TB, dir string, name string, args ...string) []byte {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+		return nil, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
-	return out
+	return out, nil
+}
+
+func writeFile(name, content string) error {
+	return os.WriteFile(name, []byte(content), 0o755)
 }
 
 // sampleTree makes a directory with what archives hold: programs, a

@@ -1,7 +1,6 @@
 package tarcap
 
 import (
-	"errors"
 	"fmt"
 	"io"
 )
@@ -11,10 +10,11 @@ import (
 // AsInput. It returns the input's compression.
 //
 // When the edit fails, what was already written is marked as broken so
-// that no reader takes it for a whole archive: a header block whose
-// checksum no reader accepts and a partial block are written after it
-// (wherever a reader is, in a header or in data, it fails), and a
-// compressed output is left without the end of its compressed stream.
+// that no reader takes it for a whole archive: the header of a file
+// larger than what follows and a partial block are written after it
+// (wherever a reader is, in a header or in data, it finds the archive
+// truncated), and a compressed output is left without the end of its
+// compressed stream.
 func EditStream(dst io.Writer, src io.Reader, p *Plan, out Compression, fn func(Change)) (Compression, error) {
 	in, comp, err := Decompress(src)
 	if err != nil {
@@ -24,10 +24,11 @@ func EditStream(dst io.Writer, src io.Reader, p *Plan, out Compression, fn func(
 	if out == AsInput {
 		out = comp
 	}
-	zw, err := newCompressor(dst, out)
+	zc, err := newCompressor(dst, out)
 	if err != nil {
 		return comp, spoil(plainWriter{dst}, err)
 	}
+	zw := &counter{compressor: zc}
 	if err := Edit(zw, in, p, fn); err != nil {
 		return comp, spoil(zw, err)
 	}
@@ -47,19 +48,36 @@ func CheckStream(src io.Reader, p *Plan, fn func(Change)) error {
 	return Check(in, p, fn)
 }
 
-// spoil ends a failed output with a block no reader accepts and one
-// byte more, so that the output is not a whole number of blocks either,
-// flushed through the compressor without ending its stream; it returns
-// the edit's error.
+// counter counts the bytes given to a compressor.
+type counter struct {
+	compressor
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.compressor.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// spoil ends a failed output: zeros up to the next block boundary, the
+// header of a file larger than what follows, and one byte more.
+// Wherever a reader is when it meets them, in a header or in data, it
+// finds the archive truncated (a reader that lost the block boundary
+// would search for the next header and might end quietly). The
+// compressor is flushed without ending its stream. spoil returns the
+// edit's error.
 func spoil(zw compressor, cause error) error {
-	zw.Write(append(brokenBlock(cause), '\n'))
+	if c, ok := zw.(*counter); ok && c.n%blockSize != 0 {
+		zw.Write(make([]byte, blockSize-c.n%blockSize))
+	}
+	zw.Write(append(brokenHeader(), '\n'))
 	zw.Flush()
 	return &IncompleteError{Err: cause}
 }
 
 // IncompleteError is the error of an edit that stopped after writing
-// part of its output; that output ends in a block no tar reader
-// accepts.
+// part of its output; that output ends in a way no tar reader accepts.
 type IncompleteError struct{ Err error }
 
 func (e *IncompleteError) Error() string { return e.Err.Error() }
@@ -67,20 +85,20 @@ func (e *IncompleteError) Error() string { return e.Err.Error() }
 // Unwrap returns the edit's error.
 func (e *IncompleteError) Unwrap() error { return e.Err }
 
-// brokenBlock is a header block with an invalid checksum field, whose
-// name says why the archive stops there.
-func brokenBlock(cause error) []byte {
+// brokenHeader is the header of a regular file of 8 GiB named
+// fcap-INCOMPLETE-ARCHIVE, which a reader that extracts what it can
+// leaves as a sign.
+func brokenHeader() []byte {
 	var b block
-	name := "fcap: INCOMPLETE ARCHIVE: " + cause.Error()
-	var me *MissingError
-	if errors.As(cause, &me) {
-		name = "fcap: INCOMPLETE ARCHIVE: manifest entries not found"
-	}
-	copy(b[offName:offName+lenName], name)
+	copy(b[offName:], "fcap-INCOMPLETE-ARCHIVE")
 	copy(b[offMode:], "0000644\x00")
-	copy(b[offSize:], "00000000000\x00")
-	copy(b[offChksum:offChksum+lenChksum], "invalid\x00")
+	copy(b[offUID:], "0000000\x00")
+	copy(b[offGID:], "0000000\x00")
+	b.setSize(1<<33 - 1)
+	copy(b[offMtime:], "00000000000\x00")
 	b[offType] = typeReg
 	copy(b[offMagic:], magicUSTAR)
+	copy(b[offMagic+6:], "00")
+	b.setChecksum()
 	return b[:]
 }

@@ -248,30 +248,35 @@ func (r *reader) readGNUSparse(e *entry) error {
 	return nil
 }
 
-// finish passes the end-of-archive mark to w, then reads what follows
-// it: only zeros may follow (the padding of the last record), which are
-// passed on too.
-func (r *reader) finish(w *output) error {
-	if w != nil {
-		for i := 0; i < r.endZeros; i++ {
-			w.write(zeroBlock[:])
-		}
-	}
+// trailer reads what follows the end-of-archive mark to the end of the
+// input: only zeros may follow (the padding of the last record). It
+// returns their number.
+func (r *reader) trailer() (int64, error) {
+	var n int64
 	for {
 		if r.in.start == r.in.end && !r.in.fill() {
 			if errors.Is(r.in.err, io.EOF) {
-				return nil
+				return n, nil
 			}
-			return fmt.Errorf("read archive: %w", r.in.err)
+			return n, fmt.Errorf("read archive: %w", r.in.err)
 		}
 		chunk := r.in.buf[r.in.start:r.in.end]
 		if i := firstNonZero(chunk); i >= 0 {
-			return &Error{Index: r.index, Offset: r.in.off + int64(i),
+			return n, &Error{Index: r.index, Offset: r.in.off + int64(i),
 				Reason: "data after the end-of-archive mark (readers stop at the mark and ignore it)"}
 		}
-		if _, err := r.in.copyN(w, int64(len(chunk))); err != nil {
-			return err
-		}
+		r.in.copyN(nil, int64(len(chunk)))
+		n += int64(len(chunk))
+	}
+}
+
+// writeEnd writes the end-of-archive mark as it was read, then n zeros.
+func (r *reader) writeEnd(w *output, n int64) {
+	for i := 0; i < r.endZeros; i++ {
+		w.write(zeroBlock[:])
+	}
+	for ; n > 0; n -= min(n, blockSize) {
+		w.write(zeroBlock[:min(n, blockSize)])
 	}
 }
 

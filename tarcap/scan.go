@@ -42,6 +42,7 @@ type dirInfo struct {
 // capabilities readers would restore differently is an *Error.
 func Scan(src io.Reader) (*Tree, error) {
 	r := newReader(src)
+	defer r.in.release()
 	s := &scanner{files: map[string]File{}, dirs: map[string]dirInfo{}}
 	for {
 		e, err := r.next()
@@ -61,7 +62,7 @@ func Scan(src io.Reader) (*Tree, error) {
 	if r.in.off == 0 {
 		return nil, &Error{Index: 1, Reason: "empty input: not a tar archive"}
 	}
-	if err := r.finish(nil); err != nil {
+	if _, err := r.trailer(); err != nil {
 		return nil, err
 	}
 	return s.tree(), nil

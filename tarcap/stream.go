@@ -3,6 +3,7 @@ package tarcap
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // bufSize is the size of the input and output buffers: large enough that
@@ -22,8 +23,17 @@ type input struct {
 	err        error // the error that ended reading, once met
 }
 
+// buffers recycles the input and output buffers of finished runs.
+var buffers = sync.Pool{New: func() any { return new([bufSize]byte) }}
+
 func newInput(r io.Reader) *input {
-	return &input{r: r, buf: make([]byte, bufSize)}
+	return &input{r: r, buf: buffers.Get().(*[bufSize]byte)[:]}
+}
+
+// release gives the buffer back; the input is not used afterwards.
+func (in *input) release() {
+	buffers.Put((*[bufSize]byte)(in.buf))
+	in.buf = nil
 }
 
 // fill reads once into the free end of the buffer, moving what is left
@@ -105,7 +115,13 @@ type output struct {
 }
 
 func newOutput(w io.Writer) *output {
-	return &output{w: w, buf: make([]byte, 0, bufSize)}
+	return &output{w: w, buf: buffers.Get().(*[bufSize]byte)[:0]}
+}
+
+// release gives the buffer back once flushed.
+func (o *output) release() {
+	buffers.Put((*[bufSize]byte)(o.buf[:bufSize]))
+	o.buf = nil
 }
 
 func (o *output) write(p []byte) error {
