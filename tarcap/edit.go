@@ -79,7 +79,7 @@ func (ed *editor) run() error {
 		}
 	}
 	if ed.r.in.off == 0 {
-		return &Error{Index: 1, Reason: "empty input: not a tar archive"}
+		return errEmpty()
 	}
 	trailing, err := ed.r.trailer()
 	if err != nil {

@@ -259,7 +259,7 @@ func TestEditErrorsNameTheEntry(t *testing.T) {
 		{"truncated header", func() []byte { return posix[:blockSize+100] }, "", "archive truncated in"},
 		{"bad checksum", func() []byte { return corruptFirstHeader(posix) }, "", "bad header checksum"},
 		{"gzip garbage", func() []byte { return append([]byte{0x1f, 0x8b, 8, 0}, posix[:600]...) }, "", "gzip"},
-		{"missing entry", func() []byte { return posix }, "/bin/nope cap_chown=p\n", "m:1: /bin/nope: no such entry in the archive"},
+		{"missing entry", func() []byte { return posix }, "/bin/nope cap_chown=p\n", "m:1: /bin/nope: no such file in the archive"},
 		{"directory", func() []byte { return posix }, "/bin cap_chown=p\n", "./bin/ (entry"},
 		{"symlink", func() []byte { return posix }, "bin/sym cap_chown=p\n", "a symlink: capabilities go on regular files"},
 		{"empty", func() []byte { return nil }, "", "empty input"},

@@ -38,13 +38,15 @@ func displayName(name string) string { return manifest.Escape(name) }
 // MissingError lists manifest entries that name nothing in the archive.
 type MissingError struct {
 	Entries []manifest.Entry
+	// In is what they are missing from: "archive" or "image".
+	In string
 }
 
 func (e *MissingError) Error() string {
 	lines := make([]string, len(e.Entries))
 	for i, m := range e.Entries {
 		lines[i] = (&manifest.Error{File: m.File, Line: m.Line,
-			Reason: fmt.Sprintf("%s: no such entry in the archive", displayName(m.Path))}).Error()
+			Reason: fmt.Sprintf("%s: no such file in the %s", displayName(m.Path), e.In)}).Error()
 	}
 	return strings.Join(lines, "\n")
 }

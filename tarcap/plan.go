@@ -93,6 +93,31 @@ func (p *Plan) Add(e manifest.Entry, opt PlanOptions) error {
 // Len is the number of manifest entries in the plan.
 func (p *Plan) Len() int { return len(p.entries) }
 
+// Entries returns the plan's manifest entries in manifest order, each
+// with the value the plan writes (its rootid applied).
+func (p *Plan) Entries() []manifest.Entry {
+	out := make([]manifest.Entry, 0, len(p.entries))
+	for _, w := range p.entries {
+		out = append(out, w.entry)
+	}
+	sortEntries(out)
+	return out
+}
+
+// Subset makes a plan of the entries whose keys keep accepts; their
+// values are those of p.
+func (p *Plan) Subset(keep func(key string) bool) *Plan {
+	q := &Plan{entries: map[string]*want{}, strip: p.strip}
+	for k, w := range p.entries {
+		if keep(k) {
+			c := *w
+			c.seen = false
+			q.entries[k] = &c
+		}
+	}
+	return q
+}
+
 // lookup finds the plan's entry for an archive name.
 func (p *Plan) lookup(name string) (*want, bool) {
 	w, ok := p.entries[Key(name)]
@@ -110,11 +135,16 @@ func (p *Plan) missing() error {
 	if len(out) == 0 {
 		return nil
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].File != out[j].File {
-			return out[i].File < out[j].File
+	sortEntries(out)
+	return &MissingError{Entries: out, In: "archive"}
+}
+
+// sortEntries puts manifest entries in manifest order.
+func sortEntries(es []manifest.Entry) {
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].File != es[j].File {
+			return es[i].File < es[j].File
 		}
-		return out[i].Line < out[j].Line
+		return es[i].Line < es[j].Line
 	})
-	return &MissingError{Entries: out}
 }

@@ -298,7 +298,9 @@ func readFailure(where string, err error) string {
 }
 
 // data passes the entry's data, with its padding, to w (nil: skips it).
-// An error writing is left in w.err.
+// An error writing is left in w.err. The input may end right after the
+// data of the last entry, without padding or end-of-archive mark, as
+// archive/tar reads it (umoci 0.4 writes such layers).
 func (r *reader) data(e *entry, w *output) error {
 	if e.body != nil {
 		if w != nil {
@@ -306,10 +308,14 @@ func (r *reader) data(e *entry, w *output) error {
 		}
 		return nil
 	}
-	want := blocksFor(e.size)
-	n, err := r.in.copyN(w, want)
+	n, err := r.in.copyN(w, e.size)
+	if err == nil && e.size%blockSize != 0 && !r.in.atEOF() {
+		var k int64
+		k, err = r.in.copyN(w, blocksFor(e.size)-e.size)
+		n += k
+	}
 	if err != nil && (w == nil || w.err == nil) {
-		return e.fail("%s", readFailure(fmt.Sprintf("its data (%d of %d bytes read)", n, want), err))
+		return e.fail("%s", readFailure(fmt.Sprintf("its data (%d of %d bytes read)", n, blocksFor(e.size)), err))
 	}
 	return nil
 }

@@ -117,12 +117,18 @@ func (e *entry) resolveNumbers() error {
 			*o.dst = n
 		}
 	}
+	if size > maxSize {
+		return e.fail("size %d is more than any archive holds", size)
+	}
 	if size != 0 && headerOnly(e.typ) {
 		return e.fail("a %s header with %d bytes of data (readers disagree on whether data follows)", typeName(e.typ), size)
 	}
 	e.size, e.mode, e.uid, e.gid = size, mode, uid, gid
 	return nil
 }
+
+// maxSize bounds an entry's size so that offsets never overflow.
+const maxSize = 1 << 60
 
 // headerOnly types have no data.
 func headerOnly(t byte) bool {

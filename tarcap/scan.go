@@ -1,7 +1,6 @@
 package tarcap
 
 import (
-	"errors"
 	"io"
 	"sort"
 )
@@ -41,28 +40,8 @@ type dirInfo struct {
 // with their number, not with the archive's size. An archive whose
 // capabilities readers would restore differently is an *Error.
 func Scan(src io.Reader) (*Tree, error) {
-	r := newReader(src)
-	defer r.in.release()
 	s := &scanner{files: map[string]File{}, dirs: map[string]dirInfo{}}
-	for {
-		e, err := r.next()
-		if errors.Is(err, errEnd) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := s.entry(e); err != nil {
-			return nil, err
-		}
-		if err := r.data(e, nil); err != nil {
-			return nil, err
-		}
-	}
-	if r.in.off == 0 {
-		return nil, &Error{Index: 1, Reason: "empty input: not a tar archive"}
-	}
-	if _, err := r.trailer(); err != nil {
+	if err := walk(src, s.entry); err != nil {
 		return nil, err
 	}
 	return s.tree(), nil

@@ -82,6 +82,11 @@ func (in *input) readFull(p []byte) error {
 	return nil
 }
 
+// atEOF reports whether the input is exhausted: no byte is left.
+func (in *input) atEOF() bool {
+	return in.start == in.end && !in.fill() && errors.Is(in.err, io.EOF)
+}
+
 // copyN passes the next n bytes to w (nil: skips them) and returns how
 // many it passed; short only on an input or output error.
 func (in *input) copyN(w *output, n int64) (int64, error) {
