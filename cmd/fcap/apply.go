@@ -17,10 +17,6 @@ import (
 	"fcap/xattr"
 )
 
-func init() {
-	extraCommands = append(extraCommands, applyCommand)
-}
-
 func applyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "apply",
@@ -39,8 +35,7 @@ func applyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "root-symlinks", Usage: "with --root, resolve symlinks inside DIR instead of refusing them (they still cannot lead out)"},
 			&cli.BoolFlag{Name: "fallback-setuid", Usage: "where the filesystem cannot store capabilities, set the setuid bit of a root-owned file instead (exit 3)"},
 		},
-		OnUsageError: onUsageError,
-		Action:       runApply,
+		Action: runApply,
 	}
 }
 
@@ -82,7 +77,7 @@ func runApply(c *cli.Context) error {
 // checkApplyArgs rejects bad argument combinations as usage errors.
 func checkApplyArgs(c *cli.Context, args []string) error {
 	if len(args) == 0 {
-		return usageErrorf("apply: no MANIFEST given")
+		return usagef("apply", "no MANIFEST given")
 	}
 	stdin := 0
 	for _, a := range args {
@@ -92,11 +87,11 @@ func checkApplyArgs(c *cli.Context, args []string) error {
 	}
 	switch {
 	case stdin > 1:
-		return usageErrorf("apply: standard input (-) given more than once")
+		return usagef("apply", "standard input (-) given more than once")
 	case c.IsSet("root") && c.String("root") == "":
-		return usageErrorf("apply: --root needs a directory")
+		return usagef("apply", "--root needs a directory")
 	case c.Bool("root-symlinks") && !c.IsSet("root"):
-		return usageErrorf("apply: --root-symlinks needs --root")
+		return usagef("apply", "--root-symlinks needs --root")
 	}
 	return nil
 }
@@ -125,7 +120,7 @@ func (a *applier) status() error {
 	case a.failed || a.drift:
 		return errFailed
 	case a.fellBack:
-		return &exitError{code: exitFellBack}
+		return errFellBack
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func TestApplyUsage(t *testing.T) {
 		{"apply", "--bogus", "m"},
 	} {
 		code, _, stderr := applyRun(t, dir, "", args...)
-		if code != exitUsage || !strings.Contains(stderr, "Run 'fcap help'") {
+		if code != exitUsage || !strings.Contains(stderr, "Run 'fcap apply --help'") {
 			t.Errorf("fcap %s: exit %d, stderr %q; want a usage error (2)", strings.Join(args, " "), code, stderr)
 		}
 	}

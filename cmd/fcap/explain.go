@@ -17,8 +17,6 @@ import (
 	"fcap/xattr"
 )
 
-func init() { extraCommands = append(extraCommands, explainCommand) }
-
 func explainCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "explain",
@@ -31,9 +29,8 @@ func explainCommand() *cli.Command {
 			"--secbits or --self). Capability sets accept a list (cap_net_raw,cap_chown),\n" +
 			"all, none or a hex mask (0x2000). --uid and --gid set the real, effective,\n" +
 			"saved and filesystem ids; --euid and --egid then override the effective ones.",
-		Flags:        explainFlags(),
-		OnUsageError: onUsageError,
-		Action:       runExplain,
+		Flags:  explainFlags(),
+		Action: runExplain,
 	}
 }
 
@@ -71,7 +68,7 @@ type explanation struct {
 
 func runExplain(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return usageErrorf("explain: want exactly one FILE, got %d", c.NArg())
+		return usagef("explain", "want exactly one FILE, got %d", c.NArg())
 	}
 	last, err := host.LastCap()
 	if err != nil {
@@ -176,7 +173,7 @@ func applyStateOverrides(c *cli.Context, p *cred.State, last model.Cap) error {
 		if c.IsSet(id.flag) {
 			v, err := strconv.ParseUint(c.String(id.flag), 10, 32)
 			if err != nil {
-				return usageErrorf("--%s: %q is not a number", id.flag, c.String(id.flag))
+				return usagef("explain", "--%s: %q is not a number", id.flag, c.String(id.flag))
 			}
 			id.set(uint32(v))
 		}
@@ -186,7 +183,7 @@ func applyStateOverrides(c *cli.Context, p *cred.State, last model.Cap) error {
 		if c.IsSet(flag) {
 			v, err := model.ParseSet(c.String(flag), last)
 			if err != nil {
-				return usageErrorf("--%s: %s", flag, err)
+				return usagef("explain", "--%s: %s", flag, err)
 			}
 			*dst = v
 		}
@@ -194,7 +191,7 @@ func applyStateOverrides(c *cli.Context, p *cred.State, last model.Cap) error {
 	if c.IsSet("secbits") {
 		b, err := cred.ParseSecurebits(c.String("secbits"))
 		if err != nil {
-			return usageErrorf("--secbits: %s", err)
+			return usagef("--secbits", "%s", err)
 		}
 		p.Securebits = b
 	}
@@ -304,7 +301,7 @@ func applyTargetOverrides(c *cli.Context, t *execve.Target, last model.Cap) erro
 	if c.IsSet("owner") {
 		v, err := strconv.ParseUint(c.String("owner"), 10, 32)
 		if err != nil {
-			return usageErrorf("--owner: %q is not a number", c.String("owner"))
+			return usagef("--owner", "%q is not a number", c.String("owner"))
 		}
 		t.UID = uint32(v)
 	}
