@@ -348,11 +348,8 @@ func (s *setcapRun) write(caps *model.Caps, path string) error {
 	if err != nil {
 		return unix.EINVAL
 	}
-	value, err := capfile.Encode(want)
-	if err != nil {
-		return unix.EINVAL
-	}
-	return writeChecked(f, want, value)
+	_, err = f.SetCaps(want)
+	return err
 }
 
 // reportWrite prints setcap's message for a failed write.
@@ -410,7 +407,7 @@ func verifyCaps(path string) (model.Caps, uint32, error) {
 		return model.Caps{}, 0, nil
 	}
 	defer f.Close()
-	fc, ok, err := current(f)
+	fc, ok, err := f.Caps()
 	if err != nil || !ok {
 		return model.Caps{}, 0, nil
 	}
