@@ -31,11 +31,11 @@ func TestMain(m *testing.M) {
 // skipped, with the reason, when it is missing.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:       filepath.Join("..", "..", "testdata", "script"),
+		Dir: filepath.Join("..", "..", "testdata", "script"),
 		// FCAP_UPDATE_SCRIPTS=1 rewrites the files that cmp compares
 		// with, for a change of output made on purpose (review the diff).
 		UpdateScripts: os.Getenv("FCAP_UPDATE_SCRIPTS") != "",
-		Condition: scriptCondition,
+		Condition:     scriptCondition,
 		Setup: func(env *testscript.Env) error {
 			b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
 			env.Setenv("CAP_LAST_CAP", strings.TrimSpace(string(b)))
