@@ -101,6 +101,10 @@ func commandPath(c *cli.Context) string {
 			names = append([]string{l.Command.Name}, names...)
 		}
 	}
+	// The outermost is the app's own command, named fcap.
+	if len(names) > 0 && names[0] == c.App.Name {
+		names = names[1:]
+	}
 	return strings.Join(names, " ")
 }
 
