@@ -27,8 +27,8 @@ func Man(w io.Writer, app *cli.App, p Page) {
 	fmt.Fprintf(w, ".TH %s 8 \"\" \"%s\" \"System Administration\"\n", strings.ToUpper(name), name)
 	fmt.Fprintf(w, ".SH NAME\n%s \\- %s\n", name, esc(app.Usage))
 	fmt.Fprint(w, ".SH SYNOPSIS\n.nf\n")
-	for _, c := range app.VisibleCommands() {
-		fmt.Fprintf(w, "%s\n", synopsis(name, c))
+	for _, c := range leaves(app) {
+		fmt.Fprintf(w, "%s\n", synopsis(c.path, c.cmd))
 	}
 	for _, s := range p.Synopsis {
 		fmt.Fprintf(w, "%s\n", esc(s))
@@ -38,6 +38,9 @@ func Man(w io.Writer, app *cli.App, p Page) {
 	fmt.Fprint(w, ".SH COMMANDS\n")
 	for _, c := range app.VisibleCommands() {
 		command(w, name, c)
+		for _, sub := range c.VisibleCommands() {
+			command(w, name+" "+c.Name, sub)
+		}
 	}
 	fmt.Fprint(w, ".SH EXIT STATUS\n")
 	paragraphs(w, p.ExitStatus)
@@ -58,9 +61,33 @@ func Man(w io.Writer, app *cli.App, p Page) {
 	}
 }
 
-// synopsis is one command's synopsis line in roff.
-func synopsis(app string, c *cli.Command) string {
-	s := `\fB` + app + " " + c.Name + `\fR`
+// leaf is a command that runs: a top-level command without
+// subcommands, or a subcommand; path is what comes before its name.
+type leaf struct {
+	path string
+	cmd  *cli.Command
+}
+
+// leaves lists the commands that run, subcommands in their group's
+// place.
+func leaves(app *cli.App) []leaf {
+	var out []leaf
+	for _, c := range app.VisibleCommands() {
+		subs := c.VisibleCommands()
+		if len(subs) == 0 {
+			out = append(out, leaf{app.Name, c})
+		}
+		for _, sub := range subs {
+			out = append(out, leaf{app.Name + " " + c.Name, sub})
+		}
+	}
+	return out
+}
+
+// synopsis is one command's synopsis line in roff; path is the words
+// before its name ("fcap", "fcap tar").
+func synopsis(path string, c *cli.Command) string {
+	s := `\fB` + path + " " + c.Name + `\fR`
 	if len(c.VisibleFlags()) > 0 {
 		s += ` [\fIOPTIONS\fR]`
 	}
@@ -71,8 +98,13 @@ func synopsis(app string, c *cli.Command) string {
 }
 
 // command documents one command: its synopsis, description and options.
-func command(w io.Writer, app string, c *cli.Command) {
-	fmt.Fprintf(w, ".SS %s\n", synopsis(app, c))
+// A group of subcommands is described, then each of them.
+func command(w io.Writer, path string, c *cli.Command) {
+	if len(c.VisibleCommands()) > 0 {
+		fmt.Fprintf(w, ".SS %s\n", `\fB`+path+" "+c.Name+`\fR \fICOMMAND\fR`)
+	} else {
+		fmt.Fprintf(w, ".SS %s\n", synopsis(path, c))
+	}
 	fmt.Fprintf(w, "%s.\n", esc(upperFirst(c.Usage)))
 	paragraphs(w, strings.ReplaceAll(c.Description, "\n", " "))
 	for _, f := range c.VisibleFlags() {
