@@ -90,9 +90,6 @@ func (p *Plan) Add(e manifest.Entry, opt PlanOptions) error {
 	return nil
 }
 
-// Len is the number of manifest entries in the plan.
-func (p *Plan) Len() int { return len(p.entries) }
-
 // Entries returns the plan's manifest entries in manifest order, each
 // with the value the plan writes (its rootid applied).
 func (p *Plan) Entries() []manifest.Entry {

@@ -86,6 +86,10 @@ capability text in an argument or option); nothing was done.
 		{"In a package's postinst: give ping its capability, or the setuid bit where the filesystem cannot store capabilities:",
 			"echo '/usr/bin/ping cap_net_raw=ep' | fcap apply --fallback-setuid -"},
 		{"Fail a CI job on risky privileges:", "fcap audit --fail-on high /usr"},
+		{"Without root, give a program in a build's layer cap_net_bind_service, and list what the layer holds:",
+			"echo '/usr/bin/server cap_net_bind_service=ep' | fcap tar apply - layer.tar.gz layer.tar.gz\nfcap tar get layer.tar.gz"},
+		{"Set capabilities in an image copied with skopeo, in the layers that hold the files:",
+			"skopeo copy docker-archive:app.tar oci:app:latest\nfcap tar image caps.txt app:latest"},
 	},
 	Personalities: `Invoked as setcap or getcap (for example through the symlinks that fcap
 install-compat makes), fcap takes libcap 2.66's options and prints the same

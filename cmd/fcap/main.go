@@ -52,6 +52,7 @@ func commands() []*cli.Command {
 		installCompatCommand(),
 		removeCommand(),
 		setCommand(),
+		tarCommand(),
 		versionCommand(),
 		genManCommand(),
 		genCompletionCommand(),

@@ -3,10 +3,12 @@
 _fcap() {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd= i opts=
 	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
+		case ${COMP_WORDS[i]} in -*) continue ;; esac
+		if [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; case $cmd in tar) continue ;; esac; else cmd="$cmd ${COMP_WORDS[i]}"; fi
+		break
 	done
 	case $cmd in
-	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat remove set version --help -h --version -v' -- "$cur")); return ;;
+	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat remove set tar version --help -h --version -v' -- "$cur")); return ;;
 	apply) opts='--check --root --root-symlinks --fallback-setuid' ;;
 	audit) opts='--json --fail-on --one-file-system -x --all-filesystems' ;;
 	convert) opts='--caps --dry-run --revert --force' ;;
@@ -16,6 +18,12 @@ _fcap() {
 	install-compat) opts='--force -f --target' ;;
 	remove) opts='' ;;
 	set) opts='--rootid -n --quiet -q --check' ;;
+	tar) COMPREPLY=($(compgen -W 'apply audit get image strip' -- "$cur")); return ;;
+	"tar apply") opts='--check --rootid -n --compress --quiet -q' ;;
+	"tar audit") opts='--json --fail-on' ;;
+	"tar get") opts='--rootid -n --json' ;;
+	"tar image") opts='--check --rootid -n --quiet -q' ;;
+	"tar strip") opts='--compress --quiet -q' ;;
 	version) opts='' ;;
 	esac
 	if [[ $cur == -* ]]; then
