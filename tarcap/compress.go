@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -58,13 +59,10 @@ var (
 // returns the uncompressed stream. xz, bzip2 and lz4 are recognized and
 // refused.
 func Decompress(src io.Reader) (io.ReadCloser, Compression, error) {
-	head := make([]byte, 6)
-	n, err := io.ReadFull(src, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	head, r, err := peek(src, 6)
+	if err != nil {
 		return nil, 0, fmt.Errorf("read archive: %w", err)
 	}
-	head = head[:n]
-	r := io.MultiReader(bytes.NewReader(head), src)
 	switch {
 	case bytes.HasPrefix(head, magicGzip):
 		zr, err := gzip.NewReader(r)
@@ -85,7 +83,40 @@ func Decompress(src io.Reader) (io.ReadCloser, Compression, error) {
 			return nil, 0, fmt.Errorf("the archive is compressed with %s: decompress it first (gzip and zstd are read directly)", name)
 		}
 	}
+	if f, ok := r.(*os.File); ok {
+		return plainFile{f}, Plain, nil
+	}
 	return io.NopCloser(r), Plain, nil
+}
+
+// plainFile is an uncompressed input file, read as it is; closing it is
+// left to whoever opened it.
+type plainFile struct{ f *os.File }
+
+func (p plainFile) Read(b []byte) (int, error) { return p.f.Read(b) }
+func (p plainFile) Close() error               { return nil }
+func (p plainFile) osFile() *os.File           { return p.f }
+
+// peek returns the first n bytes of src (fewer if it is shorter) and a
+// reader of all of it. A regular file is read at its position without
+// moving it, so that it stays a file (see input.copyRange).
+func peek(src io.Reader, n int) ([]byte, io.Reader, error) {
+	head := make([]byte, n)
+	if f := regularFile(src); f != nil {
+		pos, err := f.Seek(0, io.SeekCurrent)
+		if err == nil {
+			k, err := f.ReadAt(head, pos)
+			if err != nil && err != io.EOF {
+				return nil, nil, err
+			}
+			return head[:k], f, nil
+		}
+	}
+	k, err := io.ReadFull(src, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, nil, err
+	}
+	return head[:k], io.MultiReader(bytes.NewReader(head[:k]), src), nil
 }
 
 // named prefixes a decompressor's errors with the format's name.

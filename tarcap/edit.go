@@ -30,6 +30,12 @@ type Change struct {
 // that error is returned. On any error the output is incomplete: see
 // EditStream for an output that says so.
 func Edit(dst io.Writer, src io.Reader, p *Plan, fn func(Change)) error {
+	_, err := edit(dst, src, p, fn)
+	return err
+}
+
+// edit is Edit; it also returns how many bytes it wrote.
+func edit(dst io.Writer, src io.Reader, p *Plan, fn func(Change)) (int64, error) {
 	ed := &editor{r: newReader(src), w: newOutput(dst), plan: p, fn: fn, final: map[string][]byte{}}
 	defer ed.r.in.release()
 	err := ed.run()
@@ -37,11 +43,11 @@ func Edit(dst io.Writer, src io.Reader, p *Plan, fn func(Change)) error {
 	ed.w.release()
 	switch {
 	case err != nil:
-		return err
+		return ed.w.n, err
 	case ferr != nil:
-		return fmt.Errorf("write archive: %w", ferr)
+		return ed.w.n, fmt.Errorf("write archive: %w", ferr)
 	}
-	return nil
+	return ed.w.n, nil
 }
 
 // Check reads the uncompressed tar stream src and calls fn for each

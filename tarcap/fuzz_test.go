@@ -64,7 +64,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		archive(paxHeader(typePAX, record{"GNU.sparse.major", "1"}, record{"GNU.sparse.minor", "0"}, record{"GNU.sparse.name", "x"}), file("GNUSparseFile.0/x", "1\n0\n1\n")),
 	}
 	// Archives of a one-file tree by the real writers, when present.
-	root := t.(interface{ TempDir() string }).TempDir()
+	root := t.TempDir()
 	if err := writeFile(root+"/x", "content"); err == nil {
 		for _, f := range archiveFormats {
 			if f.tool == "tar" && !strings.Contains(f.name, "sparse") {

@@ -52,6 +52,9 @@ func (o *OutputFile) Commit() error {
 	return nil
 }
 
+// osFile lets the editor copy into the file inside the kernel.
+func (o *OutputFile) osFile() *os.File { return o.File }
+
 // Abort removes the temporary file; the name is left as it was.
 func (o *OutputFile) Abort() {
 	o.Close()

@@ -18,19 +18,22 @@ import (
 func EditStream(dst io.Writer, src io.Reader, p *Plan, out Compression, fn func(Change)) (Compression, error) {
 	in, comp, err := Decompress(src)
 	if err != nil {
-		return 0, spoil(plainWriter{dst}, err)
+		return 0, spoil(plainWriter{dst}, 0, err)
 	}
 	defer in.Close()
 	if out == AsInput {
 		out = comp
 	}
-	zc, err := newCompressor(dst, out)
+	zw, err := newCompressor(dst, out)
 	if err != nil {
-		return comp, spoil(plainWriter{dst}, err)
+		return comp, spoil(plainWriter{dst}, 0, err)
 	}
-	zw := &counter{compressor: zc}
-	if err := Edit(zw, in, p, fn); err != nil {
-		return comp, spoil(zw, err)
+	var w io.Writer = zw
+	if out == Plain {
+		w = dst // as it is: a file stays a file (see input.copyRange)
+	}
+	if n, err := edit(w, in, p, fn); err != nil {
+		return comp, spoil(zw, n, err)
 	}
 	if err := zw.Close(); err != nil {
 		return comp, fmt.Errorf("write archive: %w", err)
@@ -48,28 +51,16 @@ func CheckStream(src io.Reader, p *Plan, fn func(Change)) error {
 	return Check(in, p, fn)
 }
 
-// counter counts the bytes given to a compressor.
-type counter struct {
-	compressor
-	n int64
-}
-
-func (c *counter) Write(p []byte) (int, error) {
-	n, err := c.compressor.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// spoil ends a failed output: zeros up to the next block boundary, the
-// header of a file larger than what follows, and one byte more.
-// Wherever a reader is when it meets them, in a header or in data, it
-// finds the archive truncated (a reader that lost the block boundary
+// spoil ends a failed output of n bytes: zeros up to the next block
+// boundary, the header of a file larger than what follows, and one byte
+// more. Wherever a reader is when it meets them, in a header or in data,
+// it finds the archive truncated (a reader that lost the block boundary
 // would search for the next header and might end quietly). The
 // compressor is flushed without ending its stream. spoil returns the
 // edit's error.
-func spoil(zw compressor, cause error) error {
-	if c, ok := zw.(*counter); ok && c.n%blockSize != 0 {
-		zw.Write(make([]byte, blockSize-c.n%blockSize))
+func spoil(zw compressor, n int64, cause error) error {
+	if n%blockSize != 0 {
+		zw.Write(make([]byte, blockSize-n%blockSize))
 	}
 	zw.Write(append(brokenHeader(), '\n'))
 	zw.Flush()

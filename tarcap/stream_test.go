@@ -2,7 +2,9 @@ package tarcap
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -139,4 +141,61 @@ func headerOffset(t *testing.T, b []byte, name string) int {
 	}
 	t.Fatalf("no entry %s", name)
 	return 0
+}
+
+// TestFileToFileIsTheSameAsThroughBuffers checks the copy between files
+// inside the kernel (copy_file_range): same bytes as through buffers, a
+// fallback where the output does not allow it (opened for appending),
+// and a truncated input still found truncated.
+func TestFileToFileIsTheSameAsThroughBuffers(t *testing.T) {
+	root := sampleTree(t)
+	in := makeArchive(t, root, archiveFormats[3])
+	want, _, err := editBytes(t, in, planOf(t, "bin/tool cap_net_raw=ep\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cases := []struct {
+		name  string
+		input []byte
+		flags int
+		want  string
+	}{
+		{"plain", in, os.O_WRONLY, ""},
+		{"appending output", in, os.O_WRONLY | os.O_APPEND, ""},
+		{"truncated input", in[:len(in)/2+100], os.O_WRONLY, "archive truncated"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := filepath.Join(dir, c.name+".in")
+			if err := os.WriteFile(src, c.input, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			dstPath := filepath.Join(dir, c.name+".out")
+			dst, err := os.OpenFile(dstPath, c.flags|os.O_CREATE, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = EditStream(dst, f, planOf(t, "bin/tool cap_net_raw=ep\n"), AsInput, nil)
+			dst.Close()
+			if c.want != "" {
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("err = %v, want %q", err, c.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(dstPath)
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from the buffered edit at byte %d", commonPrefix(got, want))
+			}
+		})
+	}
 }

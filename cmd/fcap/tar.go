@@ -79,23 +79,26 @@ func readTarPlan(c *cli.Context, arg string, last model.Cap) (*tarcap.Plan, erro
 	return p, nil
 }
 
-// openTarInput opens an archive argument ("-": standard input).
-func openTarInput(c *cli.Context, arg string) (io.ReadCloser, error) {
+// openTarInput opens an archive argument. "-" is standard input, passed
+// on as it is: a redirected file stays a file, which tarcap copies from
+// inside the kernel. done closes what was opened.
+func openTarInput(c *cli.Context, arg string) (r io.Reader, done func(), err error) {
 	if arg == "-" {
-		return io.NopCloser(c.App.Reader), nil
+		return c.App.Reader, func() {}, nil
 	}
 	f, err := os.Open(arg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: open archive: %w", commandPath(c), err)
+		return nil, nil, fmt.Errorf("%s: open archive: %w", commandPath(c), err)
 	}
-	return f, nil
+	return f, func() { f.Close() }, nil
 }
 
 // tarStream is one run of a command that rewrites an archive: where it
 // reads, where the new archive goes and where the changes are printed.
 type tarStream struct {
 	cmd    string
-	in     io.ReadCloser
+	in     io.Reader
+	done   func() // closes in
 	out    io.Writer
 	file   *tarcap.OutputFile // when the archive goes to a file
 	report io.Writer          // the changes: stdout, unless the archive is there
@@ -122,7 +125,7 @@ func openTarStream(c *cli.Context, in, out string, last model.Cap) (*tarStream, 
 		}
 		s.out, s.report = s.file, c.App.Writer
 	}
-	if s.in, err = openTarInput(c, in); err != nil {
+	if s.in, s.done, err = openTarInput(c, in); err != nil {
 		s.abort()
 		return nil, err
 	}
@@ -135,7 +138,7 @@ func openTarStream(c *cli.Context, in, out string, last model.Cap) (*tarStream, 
 // run edits the archive with plan and commits the output file. The
 // changes are printed once the new archive is whole: none when it fails.
 func (s *tarStream) run(c *cli.Context, plan *tarcap.Plan) error {
-	defer s.in.Close()
+	defer s.done()
 	var changes []string
 	_, err := tarcap.EditStream(s.out, s.in, plan, s.comp, func(ch tarcap.Change) {
 		changes = append(changes, changeLine(ch, s.last))

@@ -74,11 +74,11 @@ func argOr(args []string, i int) string {
 
 // checkTar prints the differences between the archive and the plan.
 func checkTar(c *cli.Context, in string, plan *tarcap.Plan, last model.Cap) error {
-	r, err := openTarInput(c, in)
+	r, done, err := openTarInput(c, in)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer done()
 	var drift []string
 	err = tarcap.CheckStream(r, plan, func(ch tarcap.Change) {
 		drift = append(drift, driftLine(ch, last))

@@ -67,11 +67,11 @@ func scanTarArg(c *cli.Context) (*tarcap.Tree, error) {
 	if c.NArg() != 1 {
 		return nil, usagef(cmd, "want one archive (- for standard input), got %d arguments", c.NArg())
 	}
-	r, err := openTarInput(c, c.Args().First())
+	r, done, err := openTarInput(c, c.Args().First())
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer done()
 	tree, err := tarcap.ScanStream(r)
 	if err != nil {
 		printTarError(c, err)
