@@ -95,6 +95,9 @@ func (im *image) rebuild(layers []layerRef, edited map[int]*newLayer, h v1.Histo
 	return img, nil
 }
 
+// maxListed bounds the paths the history entry names.
+const maxListed = 20
+
 // history is the entry the change adds to the image's history.
 func history(plan *tarcap.Plan, opt Options) v1.History {
 	by := opt.CreatedBy
@@ -102,8 +105,12 @@ func history(plan *tarcap.Plan, opt Options) v1.History {
 		by = "fcap tar image"
 	}
 	var paths []string
-	for _, e := range plan.Entries() {
+	entries := plan.Entries()
+	for _, e := range entries[:min(len(entries), maxListed)] {
 		paths = append(paths, tarcap.Key(e.Path))
+	}
+	if more := len(entries) - len(paths); more > 0 {
+		paths = append(paths, fmt.Sprintf("and %d more", more))
 	}
 	return v1.History{CreatedBy: by, EmptyLayer: true,
 		Comment: "file capabilities set on: " + strings.Join(paths, " ")}

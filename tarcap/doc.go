@@ -12,7 +12,9 @@
 // its size and checksum recomputed) or, when it had none, a new one is
 // inserted just before the entry's own header. archive/tar is not used
 // to write: it re-emits the deprecated Xattrs, rounds times, expands
-// sparse files and loses the order of PAX records.
+// sparse files and loses the order of PAX records. Between regular files
+// the data of large entries is copied inside the kernel
+// (copy_file_range), as cat copies.
 //
 // Entries are matched by their path relative to the archive root:
 // "./usr/bin/ping", "usr/bin/ping" and "/usr/bin/ping" name the same

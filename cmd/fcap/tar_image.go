@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,7 +46,9 @@ func runTarImage(c *cli.Context) error {
 	}
 	dir, ref := ocicap.SplitRef(c.Args().Get(1))
 	check, quiet := c.Bool("check"), c.Bool("quiet")
-	opt := ocicap.Options{Check: check, CreatedBy: "fcap tar image " + c.Args().Get(0)}
+	// The history names the manifest by its base name: the image does
+	// not need to know this machine's paths.
+	opt := ocicap.Options{Check: check, CreatedBy: "fcap tar image " + filepath.Base(c.Args().Get(0))}
 	var lines []string
 	res, err := ocicap.Apply(dir, ref, plan, opt, func(ch ocicap.Change) {
 		line := changeLine(ch.Change, last)
