@@ -109,7 +109,7 @@ func (fs *FS) addMount(i int) error {
 	mp.dest = dest
 	src := bindSource{fd: -1, parentFd: -1}
 	if mp.typ == "bind" {
-		if src, err = openBindSource(mp.source); err != nil {
+		if src, err = openBindSource(mp.source, mp.recursive); err != nil {
 			return fmt.Errorf("%s: mounts[%d].source: %w", fs.cfg.Path, i, err)
 		}
 	}
@@ -120,32 +120,55 @@ func (fs *FS) addMount(i int) error {
 
 func (mp *mountPoint) dest0(c *Config) string { return c.Spec.Mounts[mp.index].Destination }
 
-func openBindSource(p string) (bindSource, error) {
+// openBindSource opens a bind mount's source. For a non-recursive bind it
+// takes a detached copy of the source's mount without its submounts
+// (open_tree OPEN_TREE_CLONE, which needs CAP_SYS_ADMIN), which shows
+// what the container sees where the host has submounts: the directories
+// beneath them. Without the privilege it opens the source itself, and a
+// path that crosses a submount is refused (see FS.flagsOf).
+func openBindSource(p string, recursive bool) (bindSource, error) {
 	s := bindSource{fd: -1, parentFd: -1}
-	fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		return s, fmt.Errorf("bind source %s: %w", p, err)
+	}
+	s.isDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
+	fd, err := -1, error(nil)
+	if s.isDir && !recursive {
+		fd, err = unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	}
+	if fd < 0 {
+		fd, err = unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+	}
 	if err != nil {
 		return s, fmt.Errorf("open bind source %s: %w", p, err)
 	}
 	s.fd = fd
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	if err := s.finish(p); err != nil {
 		s.close()
 		return s, fmt.Errorf("bind source %s: %w", p, err)
-	}
-	if s.mnt, err = mountID(fd); err != nil {
-		s.close()
-		return s, fmt.Errorf("bind source %s: %w", p, err)
-	}
-	s.isDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
-	if !s.isDir {
-		dir, name := path.Split(p)
-		if s.parentFd, err = unix.Open(dir+".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-			s.close()
-			return s, fmt.Errorf("bind source %s: %w", p, err)
-		}
-		s.name = name
 	}
 	return s, nil
+}
+
+// finish checks the opened source is still a directory or not as stat
+// said, reads its mount id and, for a file, opens its directory.
+func (s *bindSource) finish(p string) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(s.fd, &st); err != nil {
+		return err
+	}
+	if (st.Mode&unix.S_IFMT == unix.S_IFDIR) != s.isDir {
+		return errors.New("changed while fcap opened it")
+	}
+	var err error
+	if s.mnt, err = mountID(s.fd); err != nil || s.isDir {
+		return err
+	}
+	dir, name := path.Split(p)
+	s.parentFd, err = unix.Open(dir+".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	s.name = name
+	return err
 }
 
 func (s *bindSource) close() {
