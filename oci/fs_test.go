@@ -15,12 +15,12 @@ import (
 
 // bundle is a test bundle: a rootfs built from a file list and a config.
 type bundle struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	spec specs.Spec
 }
 
-func newBundle(t *testing.T) *bundle {
+func newBundle(t testing.TB) *bundle {
 	dir := t.TempDir()
 	b := &bundle{t: t, dir: dir, spec: specs.Spec{
 		Process: &specs.Process{Args: []string{"/bin/prog"}, Cwd: "/", Env: []string{"PATH=/usr/bin:/bin"}},

@@ -3,9 +3,11 @@ package systemd
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fcap/model"
 	"fcap/model/cred"
@@ -526,5 +528,73 @@ func TestCheckProgramRefusesPathsTheNamespaceHides(t *testing.T) {
 	plus.Prefix.FullyPrivileged = true
 	if err := e.CheckProgram(plus, "/home/alice/app"); err != nil {
 		t.Errorf(`"+" runs without the namespace: %v`, err)
+	}
+}
+
+// fakeStat says which paths are executable files, directories or plain files.
+func fakeStat(files map[string]fs.FileMode) func(string) (fs.FileInfo, error) {
+	return func(p string) (fs.FileInfo, error) {
+		m, ok := files[p]
+		if !ok {
+			return nil, fs.ErrNotExist
+		}
+		return fakeInfo{m}, nil
+	}
+}
+
+type fakeInfo struct{ mode fs.FileMode }
+
+func (f fakeInfo) Name() string       { return "" }
+func (f fakeInfo) Size() int64        { return 0 }
+func (f fakeInfo) Mode() fs.FileMode  { return f.mode }
+func (f fakeInfo) ModTime() time.Time { return time.Time{} }
+func (f fakeInfo) IsDir() bool        { return f.mode.IsDir() }
+func (f fakeInfo) Sys() any           { return nil }
+
+func TestProgramSearchesLikeSystemd(t *testing.T) {
+	stat := fakeStat(map[string]fs.FileMode{
+		"/usr/local/sbin/tool": fs.ModeDir | 0o755, "/usr/local/bin/tool": 0o644,
+		"/usr/sbin/tool": 0o700, "/bin/tool": 0o755, "/opt/bin/tool": 0o755,
+	})
+	tests := []struct {
+		unit, want string
+	}{
+		{"ExecStart=tool", "/usr/sbin/tool"},
+		{"ExecStart=/opt/x/tool", "/opt/x/tool"},
+		{"ExecSearchPath=/nowhere:/opt/bin\nExecStart=tool", "/opt/bin/tool"},
+	}
+	for _, tt := range tests {
+		e, err := parse(t, "[Service]\n"+tt.unit+"\n").Exec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.Program(e.ExecStart[0], stat); err != nil || got != tt.want {
+			t.Errorf("%s: Program = %s, %v; want %s", tt.unit, got, err, tt.want)
+		}
+	}
+	e, _ := parse(t, "[Service]\nExecStart=missing\n").Exec()
+	_, err := e.Program(e.ExecStart[0], stat)
+	wantStartError(t, err, 203)
+}
+
+func TestCommandPicksTheOneThatRunsFile(t *testing.T) {
+	e, err := parse(t, "[Service]\nType=oneshot\nExecStart=/bin/a\nExecStart=+tool x\n").Exec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stat := fakeStat(map[string]fs.FileMode{"/usr/bin/tool": 0o755})
+	tests := []struct {
+		file, path, prefix string
+		noted              bool
+	}{
+		{"", "/bin/a", "", true},
+		{"/usr/bin/tool", "tool", "+", false},
+		{"/bin/other", "/bin/other", "", true},
+	}
+	for _, tt := range tests {
+		c, note := e.Command(tt.file, stat)
+		if c.Path != tt.path || c.Prefix.String() != tt.prefix || (note != "") != tt.noted {
+			t.Errorf("Command(%q) = %s %q (note %q)", tt.file, c.Path, c.Prefix, note)
+		}
 	}
 }
