@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"fcap/xattr"
@@ -15,26 +13,21 @@ func removeCommand() *cli.Command {
 		ArgsUsage: "PATH...",
 		Description: "Removes the security.capability attribute. A file without one is not an\n" +
 			"error (unlike setcap -r), so scripts can run it twice.",
-		OnUsageError: onUsageError,
-		Action:       runRemove,
+		Action: runRemove,
 	}
 }
 
 func runRemove(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageErrorf("remove: no PATH given")
+		return usagef("remove", "no PATH given")
 	}
-	failed := false
+	rep := newReporter(c.App.Writer, c.App.ErrWriter, false)
 	for _, path := range c.Args().Slice() {
 		if err := removeOne(path); err != nil {
-			failed = true
-			fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
+			rep.fail(path, err)
 		}
 	}
-	if failed {
-		return errFailed
-	}
-	return nil
+	return outcome(rep.failed, false)
 }
 
 func removeOne(path string) error {
@@ -43,6 +36,6 @@ func removeOne(path string) error {
 		return err
 	}
 	defer f.Close()
-	_, err = f.Remove()
+	_, err = f.RemoveCaps()
 	return err
 }
