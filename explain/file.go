@@ -21,13 +21,49 @@ type File struct {
 	Notes []string
 }
 
-// Inspect follows path as exec does (symlinks, then one "#!" line) and
-// reads the file exec would judge: capabilities, mode, owner and whether
-// its mount is nosuid. The "#!" line is read through the descriptor
-// xattr.Open checked.
-func Inspect(path string) (File, error) {
+// FS is the filesystem exec looks in: the host's (HostFS), or a
+// container's as its process sees it.
+type FS interface {
+	// Open follows path's symlinks as exec does and opens the regular
+	// file it names, refusing anything else; it returns the file, the
+	// path symlinks led to, and whether the file's mount is nosuid.
+	Open(path string) (f *xattr.File, resolved string, nosuid bool, err error)
+}
+
+// HostFS is the host's filesystem, as fcap itself sees it.
+var HostFS FS = hostFS{}
+
+type hostFS struct{}
+
+// Open follows symlinks with filepath.EvalSymlinks, opens the target with
+// xattr.Open and reads its mount's nosuid flag.
+func (hostFS) Open(path string) (*xattr.File, string, bool, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, "", false, err
+	}
+	f, err := xattr.Open(real)
+	if err != nil {
+		return nil, "", false, err
+	}
+	nosuid, err := host.NoSuid(f.Fd())
+	if err != nil {
+		f.Close()
+		return nil, "", false, err
+	}
+	return f, real, nosuid, nil
+}
+
+// Inspect is InspectIn on the host's filesystem.
+func Inspect(path string) (File, error) { return InspectIn(HostFS, path) }
+
+// InspectIn follows path in fsys as exec does (symlinks, then one "#!"
+// line, whose interpreter is looked up in fsys too) and reads the file
+// exec would judge: capabilities, mode, owner and whether its mount is
+// nosuid. The "#!" line is read through the descriptor fsys checked.
+func InspectIn(fsys FS, path string) (File, error) {
 	fl := File{Path: path}
-	f, err := fl.openResolved(path)
+	f, nosuid, err := fl.open(fsys, path)
 	if err != nil {
 		return fl, err
 	}
@@ -40,36 +76,32 @@ func Inspect(path string) (File, error) {
 	if interp := execve.ParseShebang(head[:n]); interp != "" {
 		f.Close()
 		fl.Notes = append(fl.Notes, fmt.Sprintf("%s is a script: exec is decided by its interpreter %s (the script's own capabilities and set-id bits are ignored)", f.Path, interp))
-		if f, err = fl.openResolved(interp); err != nil {
+		if f, nosuid, err = fl.open(fsys, interp); err != nil {
 			return fl, err
 		}
 	}
 	defer f.Close()
 	fl.Exec = f.Path
+	fl.Target.NoSuid = nosuid
 	return fl, fl.read(f)
 }
 
-// openResolved follows symlinks as exec does, noting it, then opens the
-// target with xattr.Open.
-func (fl *File) openResolved(path string) (*xattr.File, error) {
-	real, err := filepath.EvalSymlinks(path)
+// open opens path in fsys, noting where a symlink led.
+func (fl *File) open(fsys FS, path string) (*xattr.File, bool, error) {
+	f, real, nosuid, err := fsys.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if real != path {
 		fl.Notes = append(fl.Notes, fmt.Sprintf("%s is a symlink: exec runs %s", path, real))
 	}
-	return xattr.Open(real)
+	return f, nosuid, nil
 }
 
 // read fills in the target from the open file.
 func (fl *File) read(f *xattr.File) error {
 	t := &fl.Target
 	t.Mode, t.UID, t.GID = f.Stat.Mode&0o7777, f.Stat.Uid, f.Stat.Gid
-	var err error
-	if t.NoSuid, err = host.NoSuid(f.Fd()); err != nil {
-		return err
-	}
 	v, err := f.Get()
 	switch {
 	case xattr.IsKind(err, xattr.Unreadable):

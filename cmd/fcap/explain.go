@@ -18,14 +18,19 @@ func explainCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "explain",
 		Usage:     "predict the capabilities and ids a process gets when it executes FILE",
-		ArgsUsage: "FILE",
+		ArgsUsage: "FILE | --oci CONFIG [FILE] | --unit UNIT [FILE]",
 		Description: "Applies the kernel's execve rules to a parent state and a file, and shows\n" +
 			"the child's uids, gids and five capability sets (or that exec fails), the\n" +
 			"rules that applied and warnings. The parent is, by default, the process\n" +
 			"that ran fcap (its securebits are not visible in /proc: assumed 0 unless\n" +
 			"--secbits or --self). Capability sets accept a list (cap_net_raw,cap_chown),\n" +
 			"all, none or a hex mask (0x2000). --uid and --gid set the real, effective,\n" +
-			"saved and filesystem ids; --euid and --egid then override the effective ones.",
+			"saved and filesystem ids; --euid and --egid then override the effective ones.\n" +
+			"--oci takes the parent and the file from an OCI runtime config (config.json\n" +
+			"or its bundle): the container's process as runc sets it up, and its\n" +
+			"process.args[0] (or FILE) inside the container. --unit takes them from a\n" +
+			"systemd .service file: the service's process when it executes ExecStart=\n" +
+			"(or FILE). See docs/CONTEXTS.md.",
 		Flags:  explainFlags(),
 		Action: runExplain,
 	}
@@ -35,6 +40,8 @@ func explainFlags() []cli.Flag {
 	str := func(name, usage string) cli.Flag { return &cli.StringFlag{Name: name, Usage: usage} }
 	return []cli.Flag{
 		&cli.IntFlag{Name: "pid", Usage: "read the parent state of process `PID`"},
+		str("oci", "the container of OCI runtime config `CONFIG` runs the program"),
+		str("unit", "the systemd service `UNIT` (a .service file) runs the program"),
 		&cli.BoolFlag{Name: "self", Usage: "use fcap's own state, securebits included"},
 		str("user", "a fresh login of `NAME|UID`: its ids and groups, empty sets, the current bounding set"),
 		str("uid", "real (and effective, saved, fs) `UID`"), str("euid", "effective `UID`"),
@@ -53,8 +60,9 @@ func explainFlags() []cli.Flag {
 }
 
 func runExplain(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return usagef("explain", "want exactly one FILE, got %d", c.NArg())
+	ctx := contextFlag(c)
+	if err := checkExplainArgs(c, ctx); err != nil {
+		return err
 	}
 	last, err := host.LastCap()
 	if err != nil {
@@ -68,22 +76,35 @@ func runExplain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := loadParent(c)
-	if err != nil {
-		return fmt.Errorf("explain: %w", err)
+	var r explain.Report
+	if ctx != "" {
+		r, err = explainContext(c, last, fileIf)
+	} else {
+		r, err = explainFile(c, last, whatIf, fileIf)
 	}
-	whatIf.Apply(&p.State)
-	f, err := explain.Inspect(c.Args().First())
 	if err != nil {
-		return fmt.Errorf("explain %s: %w", c.Args().First(), err)
+		return err
 	}
-	fileIf.Apply(&f.Target)
-	r := explain.Explain(p, f, last)
 	if c.Bool("json") {
 		return printExplainJSON(c.App.Writer, r, last)
 	}
 	printExplain(c.App.Writer, r, last)
 	return nil
+}
+
+// explainFile explains FILE on the host for the parent the flags name.
+func explainFile(c *cli.Context, last model.Cap, whatIf explain.WhatIf, fileIf explain.FileWhatIf) (explain.Report, error) {
+	p, err := loadParent(c)
+	if err != nil {
+		return explain.Report{}, fmt.Errorf("explain: %w", err)
+	}
+	whatIf.Apply(&p.State)
+	f, err := explain.Inspect(c.Args().First())
+	if err != nil {
+		return explain.Report{}, fmt.Errorf("explain %s: %w", c.Args().First(), err)
+	}
+	fileIf.Apply(&f.Target)
+	return explain.Explain(p, f, last), nil
 }
 
 // loadParent reads the parent the flags name.

@@ -16,7 +16,11 @@ import (
 // the rules in order and the warnings.
 func printExplain(w io.Writer, ex explain.Report, last model.Cap) {
 	fmt.Fprintf(w, "file:    %s\n", ex.File.Path)
-	fmt.Fprintf(w, "         %s\n", describeTarget(ex.File.Target, last))
+	if ex.StoppedBeforeExec() {
+		fmt.Fprintf(w, "         file not examined: the runtime fails before exec\n")
+	} else {
+		fmt.Fprintf(w, "         %s\n", describeTarget(ex.File.Target, last))
+	}
 	fmt.Fprintf(w, "parent:  %s\n", ex.Parent.Who)
 	for _, n := range ex.Notes() {
 		fmt.Fprintf(w, "note:    %s\n", n)

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"fcap/explain"
+	"fcap/model"
+	"fcap/oci"
+	"fcap/systemd"
+)
+
+// contextFlag names the context option given ("oci", "unit") or "".
+func contextFlag(c *cli.Context) string {
+	for _, f := range []string{"oci", "unit"} {
+		if c.IsSet(f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// checkExplainArgs checks the operands and the options that cannot go
+// together: a context gives the parent, so no other parent source or
+// parent what-if applies.
+func checkExplainArgs(c *cli.Context, ctx string) error {
+	if ctx == "" {
+		if c.NArg() != 1 {
+			return usagef("explain", "want exactly one FILE, got %d", c.NArg())
+		}
+		return nil
+	}
+	if c.NArg() > 1 {
+		return usagef("explain", "--%s: want at most one FILE, got %d", ctx, c.NArg())
+	}
+	for _, f := range []string{"oci", "unit", "pid", "self", "user", "uid", "euid", "gid", "egid", "inh", "prm", "eff", "amb", "bnd", "secbits", "nnp"} {
+		if f != ctx && c.IsSet(f) {
+			return usagef("explain", "--%s and --%s: the %s gives the parent process", ctx, f, map[string]string{"oci": "config", "unit": "unit"}[ctx])
+		}
+	}
+	return nil
+}
+
+// explainContext explains the program of a container or a service.
+func explainContext(c *cli.Context, last model.Cap, fileIf explain.FileWhatIf) (explain.Report, error) {
+	self, err := explain.Self()
+	if err != nil {
+		return explain.Report{}, fmt.Errorf("explain: %w", err)
+	}
+	var r explain.Report
+	if c.IsSet("oci") {
+		r, err = explain.OCI(c.String("oci"), c.Args().First(), self.State, last)
+	} else {
+		r, err = explain.Unit(c.String("unit"), c.Args().First(), systemd.Manager(self.State.Bounding), systemd.SystemDB{}, last)
+	}
+	if err != nil {
+		return r, contextError(err)
+	}
+	if r.StoppedBeforeExec() {
+		return r, nil
+	}
+	fileIf.Apply(&r.File.Target)
+	return explain.Explain(r.Parent, r.File, last), nil
+}
+
+// contextError makes a bad config or unit a usage error (exit 2).
+func contextError(err error) error {
+	var ce *oci.ConfigError
+	var ue *systemd.UnitError
+	if errors.As(err, &ce) || errors.As(err, &ue) || errors.Is(err, systemd.ErrHidden) {
+		return usagef("explain", "%s", err)
+	}
+	return fmt.Errorf("explain: %w", err)
+}
