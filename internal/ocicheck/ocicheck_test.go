@@ -26,6 +26,7 @@ import (
 var (
 	flagN    = flag.Int("ocicheck.n", 20, "number of random configs to run")
 	flagSeed = flag.Uint64("ocicheck.seed", 20260601, "seed of the random configs")
+	flagCLI  = flag.Bool("ocicheck.cli", true, "also compare runc with `fcap explain --oci --json`")
 )
 
 // harness runs scenarios with runc and compares them with predictions.
@@ -37,6 +38,8 @@ type harness struct {
 	host    cred.State
 	lastCap model.Cap
 	predict predictor
+	// cli, when set, is compared with runc too, on what --json shows.
+	cli     predictor
 	counts  map[string]int
 	facts   map[string]int
 }
@@ -53,6 +56,9 @@ func TestRuncMatchesPrediction(t *testing.T) {
 	h := &harness{t: t, ctx: ctx, fix: newFixture(t), host: hostState, lastCap: lastCap, counts: map[string]int{}, facts: map[string]int{}}
 	h.base = runcSpec(t, h.fix.dir)
 	h.predict = packagePredictor{runtime: hostState, lastCap: lastCap}
+	if *flagCLI {
+		h.cli = cliPredictor{fcap: buildFcap(t, h.fix.dir)}
+	}
 	seed, n := *flagSeed, *flagN
 	g := &generator{r: rand.New(rand.NewPCG(seed, 0x6f6369)), lastCap: min(lastCap, model.LastNamed), host: hostState}
 	mismatches := 0
@@ -137,12 +143,39 @@ func (h *harness) check(i int, s *scenario) bool {
 	if testing.Verbose() && got.Kind != "ok" {
 		h.t.Logf("scenario %d: %s / predicted %s", i, got, want)
 	}
-	if d := want.differences(got); len(d) > 0 {
-		h.t.Errorf("scenario %d: MISMATCH\n%s\n  predicted %s\n  runc      %s\n  differences:\n    %s",
-			i, s, want, got, strings.Join(d, "\n    "))
-		return false
+	same := h.compare(i, s, "predicted", want, got)
+	return h.checkCLI(i, s, cfgPath, want, got) && same
+}
+
+// compare reports a mismatch between a prediction and runc.
+func (h *harness) compare(i int, s *scenario, by string, want, got outcome) bool {
+	d := want.differences(got)
+	if len(d) == 0 {
+		return true
 	}
-	return true
+	h.t.Errorf("scenario %d: MISMATCH (%s)\n%s\n  %-9s %s\n  runc      %s\n  differences:\n    %s",
+		i, by, s, by, want, got, strings.Join(d, "\n    "))
+	return false
+}
+
+// checkCLI compares runc with fcap explain's JSON. A program on a noexec
+// mount waits for the permission model, which decides EACCES: it is
+// counted, not compared.
+func (h *harness) checkCLI(i int, s *scenario, cfgPath string, pkg, got outcome) bool {
+	if h.cli == nil {
+		return true
+	}
+	if slices.ContainsFunc(pkg.Facts, func(f string) bool { return strings.Contains(f, "noexec") }) {
+		h.counts["cli: noexec, not compared"]++
+		return true
+	}
+	cli, err := h.cli.predict(cfgPath)
+	if err != nil {
+		h.t.Fatalf("scenario %d: %v\n%s", i, err, s)
+	}
+	h.counts["cli: compared"]++
+	cli.partial = true
+	return h.compare(i, s, "fcap-cli", cli, got)
 }
 
 // prepare writes the scenario's program and bundle; it returns the

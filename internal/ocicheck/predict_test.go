@@ -51,7 +51,8 @@ func (p packagePredictor) predict(configPath string) (outcome, error) {
 	defer f.Close()
 	if f.Flags.NoExec {
 		// Stand-in for the permission model: a noexec mount refuses exec.
-		return outcome{Kind: "exec", Errno: "EACCES", Detail: f.Path + " is on a noexec mount"}, nil
+		return outcome{Kind: "exec", Errno: "EACCES", Detail: f.Path + " is on a noexec mount",
+			Facts: []string{"mount " + f.Mount + " " + f.Flags.String()}}, nil
 	}
 	target, err := execTarget(f)
 	if err != nil {
