@@ -39,9 +39,9 @@ type harness struct {
 	lastCap model.Cap
 	predict predictor
 	// cli, when set, is compared with runc too, on what --json shows.
-	cli     predictor
-	counts  map[string]int
-	facts   map[string]int
+	cli    predictor
+	counts map[string]int
+	facts  map[string]int
 }
 
 // predictor tells what a config's container gets.
