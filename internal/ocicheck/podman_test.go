@@ -61,19 +61,29 @@ func TestPodmanConfigsArePredicted(t *testing.T) {
 	}
 	dir := t.TempDir()
 	img := podmanImage(t, buildProbe(t, dir), dir)
-	p := packagePredictor{runtime: hostState, lastCap: lastCap}
+	predictors := map[string]predictor{
+		"package":  packagePredictor{runtime: hostState, lastCap: lastCap},
+		"fcap-cli": cliPredictor{fcap: buildFcap(t, dir)},
+	}
 	for i, c := range podmanCases {
 		t.Run(fmt.Sprintf("%d %s %s", i, strings.Join(c.opts, " "), c.prog), func(t *testing.T) {
 			id := podmanCreate(t, img, c.opts, c.prog)
 			cfg := podman(t, "inspect", "--format", "{{.OCIConfigPath}}", id)
-			want, err := p.predict(cfg)
-			if err != nil {
-				t.Fatalf("prediction for %s: %v", cfg, err)
+			wants := map[string]outcome{}
+			for name, p := range predictors {
+				want, err := p.predict(cfg)
+				if err != nil {
+					t.Fatalf("%s prediction for %s: %v", name, cfg, err)
+				}
+				want.partial = name == "fcap-cli"
+				wants[name] = want
 			}
 			got := podmanStart(t, id)
 			t.Logf("%s", got.kind())
-			if d := want.differences(got); len(d) > 0 {
-				t.Errorf("MISMATCH\n  predicted %s\n  podman    %s\n  %s", want, got, strings.Join(d, "\n  "))
+			for name, want := range wants {
+				if d := want.differences(got); len(d) > 0 {
+					t.Errorf("MISMATCH (%s)\n  predicted %s\n  podman    %s\n  %s", name, want, got, strings.Join(d, "\n  "))
+				}
 			}
 		})
 	}
