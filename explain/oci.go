@@ -86,12 +86,20 @@ func OCI(config, file string, runtime cred.State, last model.Cap) (Report, error
 const (
 	RuleRuntimeRefuses = "runtime-refuses" // the runtime cannot apply the config
 	RuleRuntimeLookup  = "runtime-lookup"  // the runtime's lookup of the program fails
+	RuleSystemdLocate  = "systemd-locate"  // systemd cannot locate the program
 )
 
 // StoppedBeforeExec reports whether the runtime failed before exec, so
 // that nothing about the file applies.
 func (r Report) StoppedBeforeExec() bool {
-	return len(r.Result.Rules) == 1 && (r.Result.Rules[0].Name == RuleRuntimeRefuses || r.Result.Rules[0].Name == RuleRuntimeLookup)
+	if len(r.Result.Rules) != 1 {
+		return false
+	}
+	switch r.Result.Rules[0].Name {
+	case RuleRuntimeRefuses, RuleRuntimeLookup, RuleSystemdLocate:
+		return true
+	}
+	return false
 }
 
 // failed is a report whose exec never happens: the runtime fails first.

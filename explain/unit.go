@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,14 +33,16 @@ func Unit(unit, file string, manager cred.State, db systemd.UserDB, last model.C
 		}
 	}
 	cmd, note := e.Command(file, os.Stat)
-	prog, err := e.Program(cmd, os.Stat)
-	if err != nil {
-		return Report{}, err
+	svc, prog, err := startAndLocate(e, cmd, manager, db, last)
+	var se *systemd.StartError
+	if errors.As(err, &se) && se.Errno != "" {
+		p := Parent{State: svc.State, Who: unitWho(u, e, cmd), Notes: svc.Notes}
+		detail := se.Error()
+		if cmd.Prefix.IgnoreFailure {
+			detail += `; the "-" prefix makes systemd skip the command and go on`
+		}
+		return failed(p, cmd.Path, se.Errno, RuleSystemdLocate, detail), nil
 	}
-	if err := e.CheckProgram(cmd, prog); err != nil {
-		return Report{}, err
-	}
-	svc, err := e.Start(cmd, manager, db, last)
 	if err != nil {
 		return Report{}, err
 	}
@@ -51,11 +54,37 @@ func Unit(unit, file string, manager cred.State, db systemd.UserDB, last model.C
 	if err != nil {
 		return Report{}, err
 	}
-	if svc.NoSuid && !f.Target.NoSuid {
+	if setting, ok := svc.NoSuidAt(f.Exec); ok && !f.Target.NoSuid {
 		f.Target.NoSuid = true
-		f.Notes = append(f.Notes, "the service's mount namespace makes its mount nosuid")
+		f.Notes = append(f.Notes, fmt.Sprintf("%s is on a mount point of the service's namespace (%s=) that systemd remounts nosuid", f.Exec, setting))
 	}
 	return Explain(p, f, last), nil
+}
+
+// startAndLocate follows systemd's order: the user and group lookups
+// fail first (216/GROUP, 217/USER), then the mount namespace is set up
+// (fcap refuses a program it hides), then the program is located
+// (203/EXEC), then the credentials change (218/CAPABILITIES,
+// 213/SECUREBITS).
+func startAndLocate(e *systemd.Exec, cmd systemd.Command, manager cred.State, db systemd.UserDB, last model.Cap) (systemd.Service, string, error) {
+	svc, startErr := e.Start(cmd, manager, db, last)
+	var se *systemd.StartError
+	if errors.As(startErr, &se) && (se.Name == "USER" || se.Name == "GROUP") {
+		return svc, "", startErr
+	}
+	if filepath.IsAbs(cmd.Path) {
+		if err := e.CheckProgram(cmd, cmd.Path); err != nil {
+			return svc, "", err
+		}
+	}
+	prog, err := e.Program(cmd, os.Stat)
+	if err == nil {
+		err = e.CheckProgram(cmd, prog)
+	}
+	if err != nil {
+		return svc, "", err
+	}
+	return svc, prog, startErr
 }
 
 func unitWho(u *systemd.Unit, e *systemd.Exec, cmd systemd.Command) string {

@@ -30,6 +30,8 @@ type Exec struct {
 	// Hidden are the paths the mount namespace replaces, empties or makes
 	// inaccessible, with the setting responsible.
 	Hidden []HiddenPath
+	// MountEntries are the paths the namespace mounts something on.
+	MountEntries []HiddenPath
 	// Notes are assignments systemd ignores or reads surprisingly.
 	Notes []string
 	// unmodelled holds, per setting, the last assignment fcap cannot

@@ -3,6 +3,8 @@ package systemd
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"fcap/model"
@@ -15,6 +17,9 @@ type StartError struct {
 	Status int
 	Name   string
 	Detail string
+	// Errno is the error of a program systemd cannot find or run
+	// (status 203/EXEC), "" for the other failures.
+	Errno string
 }
 
 func (e *StartError) Error() string {
@@ -37,9 +42,10 @@ func startError(status int, name, format string, args ...any) *StartError {
 type Service struct {
 	Command Command
 	State   cred.State
-	// NoSuid says systemd mounts every filesystem nosuid for this
-	// command: NoNewPrivileges=yes with a mount namespace.
-	NoSuid bool
+	// NoSuidMounts are the mount points of the service's namespace that
+	// systemd remounts nosuid (with their submounts): NoNewPrivileges=yes
+	// with a mount namespace. Programs elsewhere keep their mount's flags.
+	NoSuidMounts []HiddenPath
 	// Notes explain what systemd did that the unit does not say.
 	Notes []string
 }
@@ -62,7 +68,7 @@ func (e *Exec) Start(cmd Command, manager cred.State, db UserDB, last model.Cap)
 	if err := x.run(); err != nil {
 		return Service{}, err
 	}
-	return Service{Command: cmd, State: x.p.s, NoSuid: x.nosuid, Notes: x.notes}, nil
+	return Service{Command: cmd, State: x.p.s, NoSuidMounts: x.nosuid, Notes: x.notes}, nil
 }
 
 // execution carries exec_child's local state.
@@ -77,7 +83,7 @@ type execution struct {
 	uidValid, gidValid bool
 	supplementary      []uint32
 	setSupplementary   bool
-	nosuid             bool
+	nosuid             []HiddenPath
 	notes              []string
 }
 
@@ -204,7 +210,14 @@ func (x *execution) enforceGroups() error {
 		return nil
 	}
 	if x.setSupplementary {
-		x.p.setgroups(x.supplementary)
+		// merge_gid_lists drops duplicates before setgroups.
+		var groups []uint32
+		for _, g := range x.supplementary {
+			if !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
+		x.p.setgroups(groups)
 	}
 	if x.gidValid {
 		x.p.setresgid(x.gid)
@@ -322,12 +335,47 @@ func (x *execution) noNewPrivs() error {
 }
 
 // mountNamespace: with NoNewPrivileges=yes and a mount namespace,
-// systemd mounts every filesystem nosuid.
+// systemd remounts the namespace's mount points nosuid ("all file systems"
+// in systemd.exec(5); in the code, each path the namespace mounts on).
 func (x *execution) mountNamespace() {
-	if x.sandboxing && x.e.NoNewPrivileges && len(x.e.MountNS) > 0 {
-		x.nosuid = true
-		x.note("NoNewPrivileges=yes with a mount namespace (%s=): systemd mounts every filesystem nosuid", x.e.MountNS[0])
+	if !x.sandboxing || !x.e.NoNewPrivileges || len(x.e.MountNS) == 0 {
+		return
 	}
+	x.nosuid = x.e.MountEntries
+	var paths []string
+	for _, m := range x.nosuid {
+		paths = append(paths, m.Path)
+	}
+	if len(paths) > 0 {
+		x.note("NoNewPrivileges=yes with a mount namespace: systemd remounts %s nosuid", strings.Join(paths, ", "))
+	}
+}
+
+// NoSuidAt reports whether program lies on a mount point of the
+// service's namespace that systemd remounts nosuid, and which setting
+// put it there. Symlinks in both are followed on the host.
+func (s Service) NoSuidAt(program string) (string, bool) {
+	real := resolve(program)
+	for _, m := range s.NoSuidMounts {
+		for _, p := range []string{program, real} {
+			if under(p, m.Path) || under(p, resolve(m.Path)) {
+				return m.Setting, true
+			}
+		}
+	}
+	return "", false
+}
+
+func resolve(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+// under reports whether p is dir or lies below it.
+func under(p, dir string) bool {
+	return dir == "/" || p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
 // ErrHidden is wrapped by the error for a program that lies where the
@@ -341,7 +389,7 @@ func (e *Exec) CheckProgram(cmd Command, program string) error {
 		return nil
 	}
 	for _, h := range e.Hidden {
-		if program == h.Path || strings.HasPrefix(program, strings.TrimSuffix(h.Path, "/")+"/") {
+		if under(program, h.Path) {
 			return fmt.Errorf("%s lies under %s (%s=): %w", program, h.Path, h.Setting, ErrHidden)
 		}
 	}

@@ -108,7 +108,7 @@ func mustStart(t *testing.T, service string) Service {
 // capabilities or set-id bits.
 func after(t *testing.T, s Service) cred.State {
 	t.Helper()
-	r := execve.Predict(s.State, execve.Target{Mode: 0o755, NoSuid: s.NoSuid}, last)
+	r := execve.Predict(s.State, execve.Target{Mode: 0o755}, last)
 	if r.Err != "" {
 		t.Fatalf("exec fails: %s", r.Err)
 	}
@@ -212,7 +212,7 @@ func TestSupplementaryGroupsAsSystemdExecDescribes(t *testing.T) {
 			wantIDs(t, mustStart(t, "SupplementaryGroups=audio\nSupplementaryGroups=\nSupplementaryGroups=video\nExecStart=/bin/true").State, "0/0/0/0 0/0/0/0 [44]")
 		}},
 		{"this option does not override, but extends the list of supplementary groups configured in the system group database for the user", func(t *testing.T) {
-			wantIDs(t, mustStart(t, "User=alice\nSupplementaryGroups=staff audio\nExecStart=/bin/true").State, "1001/1001/1001/1001 1001/1001/1001/1001 [29 29 44 50 1001]")
+			wantIDs(t, mustStart(t, "User=alice\nSupplementaryGroups=staff audio\nExecStart=/bin/true").State, "1001/1001/1001/1001 1001/1001/1001/1001 [29 44 50 1001]")
 		}},
 		{`This does not affect commands prefixed with "+"`, func(t *testing.T) {
 			wantIDs(t, mustStart(t, "SupplementaryGroups=staff\nExecStart=+/bin/true").State, "0/0/0/0 0/0/0/0 []")
@@ -375,12 +375,27 @@ func TestNoNewPrivilegesAsSystemdExecDescribes(t *testing.T) {
 				t.Error("settings reset or off still imply no_new_privs")
 			}
 		}},
-		{"In case the service will be run in a new mount namespace anyway and SELinux is disabled, all file systems are mounted with MS_NOSUID flag", func(t *testing.T) {
-			if s := mustStart(t, "NoNewPrivileges=yes\nProtectSystem=full\nExecStart=/bin/true"); !s.NoSuid {
-				t.Error("not nosuid")
+		{"In case the service will be run in a new mount namespace anyway and SELinux is disabled, all file systems are mounted with MS_NOSUID flag (in systemd 252's code: the namespace's mount points)", func(t *testing.T) {
+			tests := []struct {
+				unit, path string
+				nosuid     bool
+			}{
+				{"NoNewPrivileges=yes\nProtectSystem=full", "/usr/bin/x", true},
+				{"NoNewPrivileges=yes\nProtectSystem=full", "/etc/x", true},
+				{"NoNewPrivileges=yes\nProtectSystem=yes", "/etc/x", false},
+				{"NoNewPrivileges=yes\nProtectSystem=full", "/srv/x", false},
+				{"NoNewPrivileges=yes\nProtectSystem=strict", "/srv/x", true},
+				{"NoNewPrivileges=yes\nPrivateTmp=yes\nReadOnlyPaths=/srv/ro", "/srv/ro/x", true},
+				{"NoNewPrivileges=yes\nPrivateMounts=yes", "/usr/bin/x", false},
+				{"NoNewPrivileges=yes", "/usr/bin/x", false},
+				{"NoNewPrivileges=no\nProtectSystem=strict", "/usr/bin/x", false},
+				{"SystemCallFilter=@system-service\nUser=alice\nProtectSystem=strict", "/usr/bin/x", false}, // implied no_new_privs does not count
 			}
-			if s := mustStart(t, "NoNewPrivileges=yes\nExecStart=/bin/true"); s.NoSuid {
-				t.Error("nosuid without a mount namespace")
+			for _, tt := range tests {
+				s := mustStart(t, tt.unit+"\nExecStart=/bin/true")
+				if _, got := s.NoSuidAt(tt.path); got != tt.nosuid {
+					t.Errorf("%q: NoSuidAt(%s) = %v", tt.unit, tt.path, got)
+				}
 			}
 		}},
 		{"a value that is not a boolean is ignored", func(t *testing.T) {
@@ -554,7 +569,8 @@ func (f fakeInfo) Sys() any           { return nil }
 func TestProgramSearchesLikeSystemd(t *testing.T) {
 	stat := fakeStat(map[string]fs.FileMode{
 		"/usr/local/sbin/tool": fs.ModeDir | 0o755, "/usr/local/bin/tool": 0o644,
-		"/usr/sbin/tool": 0o700, "/bin/tool": 0o755, "/opt/bin/tool": 0o755,
+		"/usr/sbin/tool": 0o700, "/bin/tool": 0o755, "/opt/bin/tool": 0o755, "/opt/x/tool": 0o755,
+		"/opt/x/noexec": 0o644, "/opt/x/dir": fs.ModeDir | 0o755,
 	})
 	tests := []struct {
 		unit, want string
@@ -572,9 +588,14 @@ func TestProgramSearchesLikeSystemd(t *testing.T) {
 			t.Errorf("%s: Program = %s, %v; want %s", tt.unit, got, err, tt.want)
 		}
 	}
-	e, _ := parse(t, "[Service]\nExecStart=missing\n").Exec()
-	_, err := e.Program(e.ExecStart[0], stat)
-	wantStartError(t, err, 203)
+	for exe, errno := range map[string]string{"missing": "ENOENT", "/opt/x/missing": "ENOENT", "/opt/x/noexec": "EACCES", "/opt/x/dir": "EISDIR"} {
+		e, _ := parse(t, "[Service]\nExecStart="+exe+"\n").Exec()
+		_, err := e.Program(e.ExecStart[0], stat)
+		wantStartError(t, err, 203)
+		if se := new(StartError); errors.As(err, &se) && se.Errno != errno {
+			t.Errorf("ExecStart=%s: errno %s, want %s", exe, se.Errno, errno)
+		}
+	}
 }
 
 func TestCommandPicksTheOneThatRunsFile(t *testing.T) {

@@ -13,12 +13,17 @@ import (
 type sandbox struct {
 	nnp, mountNS bool
 	hidden       []string
+	// entries are the paths the namespace mounts something on (the
+	// mount entries of systemd's namespace.c); with NoNewPrivileges=yes
+	// systemd remounts each of them, submounts included, nosuid.
+	entries []string
 }
 
 // sandboxState is the current value of one setting.
 type sandboxState struct {
-	active bool
-	hidden []string
+	active  bool
+	hidden  []string
+	entries []string
 }
 
 // The kinds of value the sandboxing settings take.
@@ -38,11 +43,20 @@ type sandboxSetting struct {
 	// pathField says which ":"-separated field of a kindPaths entry is
 	// the hidden path (BindPaths=SRC:DST hides DST).
 	pathField int
+	// enumEntries gives kindEnum settings their entries per value.
+	enumEntries map[string][]string
+	// listEntries says a kindList setting's values are its entries.
+	listEntries bool
 }
 
 var (
 	homeDirs = []string{"/home", "/root", "/run/user"}
 	tmpDirs  = []string{"/tmp", "/var/tmp"}
+	// systemDirs are ProtectSystem=yes's entries (with split /usr, as
+	// Debian 12 builds systemd); full adds /etc, strict is "/".
+	systemDirs  = []string{"/usr", "/boot", "/efi", "/lib", "/lib64", "/bin", "/sbin"}
+	tunableDirs = []string{"/proc/acpi", "/proc/apm", "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/kallsyms",
+		"/proc/kcore", "/proc/latency_stats", "/proc/mtrr", "/proc/scsi", "/proc/sys", "/proc/sysrq-trigger", "/proc/timer_stats", "/sys"}
 )
 
 // sandboxSettings are systemd 252's settings that imply no_new_privs,
@@ -54,29 +68,30 @@ var sandboxSettings = map[string]sandboxSetting{
 	"ProtectHostname":         {kind: kindBool, sandbox: sandbox{nnp: true}},
 	"RestrictRealtime":        {kind: kindBool, sandbox: sandbox{nnp: true}},
 	"RestrictSUIDSGID":        {kind: kindBool, sandbox: sandbox{nnp: true}},
-	"PrivateDevices":          {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true, hidden: []string{"/dev"}}},
-	"ProtectKernelTunables":   {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true}},
-	"ProtectKernelModules":    {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true, hidden: []string{"/usr/lib/modules", "/lib/modules"}}},
-	"ProtectKernelLogs":       {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true}},
-	"PrivateTmp":              {kind: kindBool, sandbox: sandbox{mountNS: true, hidden: tmpDirs}},
+	"PrivateDevices":          {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true, hidden: []string{"/dev"}, entries: []string{"/dev"}}},
+	"ProtectKernelTunables":   {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true, entries: tunableDirs}},
+	"ProtectKernelModules":    {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true, hidden: []string{"/usr/lib/modules", "/lib/modules"}, entries: []string{"/usr/lib/modules", "/lib/modules"}}},
+	"ProtectKernelLogs":       {kind: kindBool, sandbox: sandbox{nnp: true, mountNS: true, entries: []string{"/proc/kmsg", "/dev/kmsg"}}},
+	"PrivateTmp":              {kind: kindBool, sandbox: sandbox{mountNS: true, hidden: tmpDirs, entries: tmpDirs}},
 	"PrivateMounts":           {kind: kindBool, sandbox: sandbox{mountNS: true}},
 	"PrivateIPC":              {kind: kindBool, sandbox: sandbox{mountNS: true}},
-	"ProtectControlGroups":    {kind: kindBool, sandbox: sandbox{mountNS: true}},
+	"ProtectControlGroups":    {kind: kindBool, sandbox: sandbox{mountNS: true, entries: []string{"/sys/fs/cgroup"}}},
 	"RestrictAddressFamilies": {kind: kindList, sandbox: sandbox{nnp: true}},
 	"SystemCallArchitectures": {kind: kindList, sandbox: sandbox{nnp: true}},
 	"SystemCallFilter":        {kind: kindList, sandbox: sandbox{nnp: true}},
 	"SystemCallLog":           {kind: kindList, sandbox: sandbox{nnp: true}},
 	"RestrictNamespaces":      {kind: kindEnum, sandbox: sandbox{nnp: true}, off: []string{"no", "false", "0", "n", "f", "off"}},
-	"ProtectSystem":           {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"no", "false", "0", "n", "f", "off"}},
+	"ProtectSystem": {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"no", "false", "0", "n", "f", "off"},
+		enumEntries: map[string][]string{"full": append([]string{"/etc"}, systemDirs...), "strict": {"/"}, "": systemDirs}},
 	"ProtectHome": {kind: kindEnum, sandbox: sandbox{mountNS: true, hidden: homeDirs}, off: []string{"no", "false", "0", "n", "f", "off"},
-		enumHidden: []string{"yes", "true", "1", "y", "t", "on", "tmpfs"}},
-	"ProtectProc":          {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"default"}},
-	"ProcSubset":           {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"all"}},
+		enumHidden: []string{"yes", "true", "1", "y", "t", "on", "tmpfs"}, enumEntries: map[string][]string{"": homeDirs}},
+	"ProtectProc":          {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"default"}, enumEntries: map[string][]string{"": {"/proc"}}},
+	"ProcSubset":           {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"all"}, enumEntries: map[string][]string{"": {"/proc"}}},
 	"MountFlags":           {kind: kindEnum, sandbox: sandbox{mountNS: true}, off: []string{"shared"}},
 	"IPCNamespacePath":     {kind: kindEnum, sandbox: sandbox{mountNS: true}},
 	"LogNamespace":         {kind: kindEnum, sandbox: sandbox{mountNS: true}},
-	"ReadWritePaths":       {kind: kindList, sandbox: sandbox{mountNS: true}},
-	"ReadOnlyPaths":        {kind: kindList, sandbox: sandbox{mountNS: true}},
+	"ReadWritePaths":       {kind: kindList, sandbox: sandbox{mountNS: true}, listEntries: true},
+	"ReadOnlyPaths":        {kind: kindList, sandbox: sandbox{mountNS: true}, listEntries: true},
 	"InaccessiblePaths":    {kind: kindPaths, sandbox: sandbox{mountNS: true}},
 	"ExecPaths":            {kind: kindPaths, sandbox: sandbox{mountNS: true}},
 	"NoExecPaths":          {kind: kindPaths, sandbox: sandbox{mountNS: true}},
@@ -116,26 +131,37 @@ func (e *Exec) applySandbox(name string, s sandboxSetting, a Assignment) {
 			e.note(a, "not a boolean: systemd ignores the line")
 			return
 		}
-		st.active, st.hidden = v, nil
+		st.active, st.hidden, st.entries = v, nil, nil
 		if v {
-			st.hidden = s.hidden
+			st.hidden, st.entries = s.hidden, s.entries
 		}
 	case kindEnum:
 		v := strings.ToLower(a.Value)
 		st.active = a.Value != "" && !slices.Contains(s.off, v)
-		st.hidden = nil
+		st.hidden, st.entries = nil, nil
 		if st.active && (s.enumHidden == nil || slices.Contains(s.enumHidden, v)) {
 			st.hidden = s.hidden
 		}
+		if st.active {
+			st.entries = s.enumEntries[""]
+			if e, ok := s.enumEntries[v]; ok {
+				st.entries = e
+			}
+		}
 	case kindList, kindPaths:
 		if a.Value == "" {
-			st.active, st.hidden = false, nil
+			st.active, st.hidden, st.entries = false, nil, nil
 			return
 		}
 		st.active = true
 		st.hidden = append(st.hidden, s.hidden...)
-		if s.kind == kindPaths {
-			st.hidden = append(st.hidden, entryPaths(a.Value, s.pathField)...)
+		switch {
+		case s.kind == kindPaths:
+			paths := entryPaths(a.Value, s.pathField)
+			st.hidden = append(st.hidden, paths...)
+			st.entries = append(st.entries, paths...)
+		case s.listEntries:
+			st.entries = append(st.entries, entryPaths(a.Value, 0)...)
 		}
 	}
 }
@@ -180,6 +206,9 @@ func (e *Exec) finishSandbox() {
 		}
 		for _, p := range st.hidden {
 			e.Hidden = append(e.Hidden, HiddenPath{Path: p, Setting: name})
+		}
+		for _, p := range st.entries {
+			e.MountEntries = append(e.MountEntries, HiddenPath{Path: p, Setting: name})
 		}
 	}
 }

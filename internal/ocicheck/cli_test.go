@@ -41,6 +41,11 @@ func (p cliPredictor) predict(configPath string) (outcome, error) {
 	if err != nil {
 		return outcome{}, fmt.Errorf("fcap explain --oci %s: %v", configPath, err)
 	}
+	return cliOutcome(out)
+}
+
+// cliOutcome reads explain's --json output.
+func cliOutcome(out []byte) (outcome, error) {
 	var j explainJSON
 	if err := json.Unmarshal(out, &j); err != nil {
 		return outcome{}, fmt.Errorf("fcap explain --json output: %v\n%s", err, out)
