@@ -47,6 +47,8 @@ func TestScripts(t *testing.T) {
 			"mkfifo":      cmdMkfifo,
 			"mountbindfs": cmdMountBindfs,
 			"mountro":     cmdMountRO,
+			"publicdir":   cmdPublicDir,
+			"fcapbin":     cmdFcapBin,
 		},
 	})
 }

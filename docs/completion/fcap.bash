@@ -10,7 +10,7 @@ _fcap() {
 	apply) opts='--check --root --root-symlinks --fallback-setuid' ;;
 	audit) opts='--json --fail-on --one-file-system -x --all-filesystems' ;;
 	convert) opts='--caps --dry-run --revert --force' ;;
-	explain) opts='--pid --self --user --uid --euid --gid --egid --inh --prm --eff --amb --bnd --secbits --nnp --caps --no-caps --setuid --no-setuid --owner --json' ;;
+	explain) opts='--pid --self --user --userns --userns-gids --uid --euid --gid --egid --groups --inh --prm --eff --amb --bnd --secbits --nnp --caps --no-caps --setuid --no-setuid --owner --expect --json' ;;
 	get) opts='--recursive -r --verbose -v --rootid -n --json --one-file-system -x --all-filesystems' ;;
 	help|h) opts='' ;;
 	install-compat) opts='--force -f --target' ;;

@@ -213,7 +213,7 @@ func (h *harness) prepare(s *scenario) (execve.Target, error) {
 	if err != nil {
 		return execve.Target{}, err
 	}
-	t.Caps, t.CapsInvalid = execTarget(value, present)
+	t.Caps, t.CapsProblem = execTarget(value, present)
 	return t, nil
 }
 

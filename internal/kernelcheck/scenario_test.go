@@ -260,16 +260,20 @@ func mayExec(s *scenario) bool {
 }
 
 // execTarget decodes a security.capability value the way exec reads it:
-// unknown flag bits are ignored, other format errors make exec fail.
-func execTarget(value []byte, present bool) (caps *model.FileCaps, invalid bool) {
+// unknown flag bits are ignored, a value longer than 24 bytes makes exec
+// fail with ERANGE, other format errors with EINVAL.
+func execTarget(value []byte, present bool) (*model.FileCaps, execve.CapsProblem) {
 	if !present {
-		return nil, false
+		return nil, execve.CapsOK
 	}
 	f, err := capfile.DecodeForExec(value)
-	if err != nil {
-		return nil, true
+	switch {
+	case err != nil && len(value) > capfile.MaxSize:
+		return nil, execve.CapsTooLong
+	case err != nil:
+		return nil, execve.CapsMalformed
 	}
-	return &f, false
+	return &f, execve.CapsOK
 }
 
 // kernelResult is what the kernel did: the errno of a failed exec or the

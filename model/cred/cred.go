@@ -1,6 +1,6 @@
 // Package cred holds a process's credentials as execve reads and changes
 // them: user and group ids, supplementary groups, the five capability sets,
-// securebits and no_new_privs. It performs no I/O.
+// securebits, no_new_privs and its user namespace. It performs no I/O.
 package cred
 
 import (
@@ -24,6 +24,11 @@ type State struct {
 	// them zero and the caller fills them in when it knows them.
 	Securebits Securebits
 	NoNewPrivs bool
+
+	// UserNS is the process's user namespace; nil is the initial one.
+	// The ids above are always kernel ids (as /proc shows them to a
+	// reader in the initial namespace); UserNS translates them.
+	UserNS *UserNS
 }
 
 // InGroup reports whether gid is the process's fsgid or one of its
