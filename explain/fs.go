@@ -208,7 +208,7 @@ func (w *walk) components(p string, mustBeDir bool) error {
 			return err
 		}
 		if w.final != nil && !last {
-			return w.fail("ENOTDIR", "%s is not a directory", w.pathOf(c))
+			return w.fail("ENOTDIR", "%s is not a directory", execve.ShowPath(w.pathOf(c)))
 		}
 	}
 	return nil
@@ -232,7 +232,7 @@ func (w *walk) step(c string, last, mustBeDir bool) error {
 	fd, err := unix.Openat(w.top().fd, c, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	switch {
 	case errors.Is(err, unix.ENOENT):
-		return w.fail("ENOENT", "%s does not exist", w.pathOf(c))
+		return w.fail("ENOENT", "%s does not exist", execve.ShowPath(w.pathOf(c)))
 	case errors.Is(err, unix.ENAMETOOLONG):
 		return w.fail("ENAMETOOLONG", "the name %q is longer than the filesystem allows", c)
 	case err != nil:
@@ -257,7 +257,7 @@ func (w *walk) step(c string, last, mustBeDir bool) error {
 	}
 	if last && mustBeDir {
 		unix.Close(fd)
-		return w.fail("ENOTDIR", "%s is not a directory, but the path ends in \"/\"", w.pathOf(c))
+		return w.fail("ENOTDIR", "%s is not a directory, but the path ends in \"/\"", execve.ShowPath(w.pathOf(c)))
 	}
 	w.final, w.last = &fd, c
 	return nil
@@ -276,7 +276,7 @@ func (w *walk) follow(fd int, c string, mustBeDir bool) error {
 	}
 	target := string(buf[:n])
 	if target == "" {
-		return w.fail("ENOENT", "symlink %s is empty", w.pathOf(c))
+		return w.fail("ENOENT", "symlink %s is empty", execve.ShowPath(w.pathOf(c)))
 	}
 	if strings.HasPrefix(target, "/") {
 		w.popTo(1)

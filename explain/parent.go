@@ -59,11 +59,11 @@ func (w Who) String() string {
 	return s
 }
 
-// Subject names the parent in a verdict: its user, or for another
-// process its pid and command too.
+// Subject names the parent in a verdict: its user, or another process
+// by its pid and command.
 func (w Who) Subject() string {
 	if w.Kind == "pid" {
-		return fmt.Sprintf("pid %d (%s, %s)", w.PID, w.Command, w.User)
+		return fmt.Sprintf("pid %d (%s)", w.PID, w.Command)
 	}
 	return w.User
 }
@@ -184,6 +184,10 @@ func Login(name string, bounding model.Set) (Parent, error) {
 // ids are taken as ids inside it.
 func LoginIn(name string, bounding model.Set, ns *cred.UserNS) (Parent, error) {
 	u, err := LookupUser(name)
+	if _, numeric := strconv.ParseUint(name, 10, 32); numeric == nil && ns != nil {
+		// fcap's user database does not describe the namespace's users.
+		u, err = &user.User{Uid: name, Gid: name, Username: "uid " + name}, nil
+	}
 	if err != nil {
 		return Parent{}, err
 	}
@@ -200,6 +204,9 @@ func LoginIn(name string, bounding model.Set, ns *cred.UserNS) (Parent, error) {
 		return Parent{}, err
 	}
 	who := Who{Kind: "login", User: u.Username, IDs: "uid " + u.Uid, Namespace: describeNS(ns)}
+	if ns != nil {
+		who.User, who.IDs = userName(s.UID, ns), "uid "+u.Uid+" inside"
+	}
 	return Parent{State: s, Who: who}, nil
 }
 

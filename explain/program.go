@@ -66,7 +66,7 @@ func (prog *Program) noteStep(s execve.Step) {
 	}
 	sh := s.Shebang
 	if strings.HasSuffix(sh.Interp, "\r") || strings.HasSuffix(sh.Arg, "\r") {
-		add("the #! line of %s ends in a carriage return (Windows line endings): the kernel keeps it, in %s", s.Path, strconv.Quote(sh.Interp+" "+sh.Arg))
+		add("the #! line of %s ends in a carriage return (Windows line endings): the kernel keeps it, in %s", s.Path, strconv.Quote(strings.TrimSpace(sh.Interp+" "+sh.Arg)))
 	}
 	if sh.Interp != "" && !strings.HasPrefix(sh.Interp, "/") {
 		add("the #! line of %s names a relative interpreter %q: the kernel looks it up from the caller's working directory", s.Path, sh.Interp)

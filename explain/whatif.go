@@ -71,11 +71,7 @@ func (w WhatIf) Apply(s *cred.State) error {
 			s.Groups = append(s.Groups, k)
 		}
 	}
-	for _, x := range []struct{ v, dst *model.Set }{{w.Inh, &s.Inheritable}, {w.Prm, &s.Permitted}, {w.Eff, &s.Effective}, {w.Amb, &s.Ambient}, {w.Bnd, &s.Bounding}} {
-		if x.v != nil {
-			*x.dst = *x.v
-		}
-	}
+	w.applySets(s)
 	if w.Securebits != nil {
 		s.Securebits = *w.Securebits
 	}
@@ -83,6 +79,25 @@ func (w WhatIf) Apply(s *cred.State) error {
 		s.NoNewPrivs = true
 	}
 	return nil
+}
+
+// applySets sets the capability sets given. A set left alone follows
+// the ones given, as the kernel makes it: ambient keeps only what stays
+// both permitted and inheritable (capset drops the rest), effective what
+// stays permitted. Sets given explicitly are kept as given, and
+// State.Check refuses contradictions.
+func (w WhatIf) applySets(s *cred.State) {
+	for _, x := range []struct{ v, dst *model.Set }{{w.Inh, &s.Inheritable}, {w.Prm, &s.Permitted}, {w.Eff, &s.Effective}, {w.Amb, &s.Ambient}, {w.Bnd, &s.Bounding}} {
+		if x.v != nil {
+			*x.dst = *x.v
+		}
+	}
+	if w.Eff == nil {
+		s.Effective &= s.Permitted
+	}
+	if w.Amb == nil {
+		s.Ambient &= s.Permitted & s.Inheritable
+	}
 }
 
 // kernelID translates id of namespace ns to a kernel id.

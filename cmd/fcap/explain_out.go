@@ -102,9 +102,9 @@ func printFiles(w io.Writer, ex explain.Report) {
 // stepHeading is a step's path, and where symlinks led.
 func stepHeading(s execve.Step) string {
 	if r := s.Lookup.Resolved; r != "" && r != s.Path {
-		return fmt.Sprintf("%s → %s", s.Path, r)
+		return fmt.Sprintf("%s → %s", execve.ShowPath(s.Path), execve.ShowPath(r))
 	}
-	return s.Path
+	return execve.ShowPath(s.Path)
 }
 
 // describeStep writes what exec learns of one file; ignored marks a

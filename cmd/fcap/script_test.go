@@ -49,6 +49,7 @@ func TestScripts(t *testing.T) {
 			"mountro":     cmdMountRO,
 			"publicdir":   cmdPublicDir,
 			"fcapbin":     cmdFcapBin,
+			"startbg":     cmdStartBg,
 		},
 	})
 }

@@ -44,11 +44,11 @@ func (p State) Check(last model.Cap) error {
 	}
 	if bad := p.Effective &^ p.Permitted; bad != 0 {
 		return &InvariantError{Invariant: "effective ⊆ permitted",
-			Detail: fmt.Sprintf("effective %s is not in the permitted set", bad.Names())}
+			Detail: fmt.Sprintf("effective %s is not in the permitted set", bad.Describe(last))}
 	}
 	if bad := p.Ambient &^ (p.Permitted & p.Inheritable); bad != 0 {
 		return &InvariantError{Invariant: "ambient ⊆ permitted ∩ inheritable",
-			Detail: fmt.Sprintf("ambient %s is not in both the permitted and the inheritable set", bad.Names())}
+			Detail: fmt.Sprintf("ambient %s is not in both the permitted and the inheritable set", bad.Describe(last))}
 	}
 	if err := p.checkIDs(); err != nil {
 		return err

@@ -2,7 +2,9 @@ package execve
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"fcap/model"
 	"fcap/model/cred"
@@ -70,7 +72,7 @@ func Run(p cred.State, prog Program, last model.Cap) Result {
 			return r
 		}
 		if i > MaxScripts {
-			return r.failed("ELOOP", i, "exec-depth", fmt.Sprintf("the chain holds more than %d scripts: the kernel gives up before it looks at %s", MaxScripts, s.Path))
+			return r.failed("ELOOP", i, "exec-depth", fmt.Sprintf("the chain holds more than %d scripts: the kernel gives up before it looks at %s", MaxScripts, ShowPath(s.Path)))
 		}
 		switch s.Format {
 		case FormatELF:
@@ -79,12 +81,12 @@ func Run(p cred.State, prog Program, last model.Cap) Result {
 			c.Step = i
 			return c
 		case FormatUnknown:
-			return r.failed("ENOEXEC", i, "unknown-format", fmt.Sprintf("%s is neither an ELF binary nor a script (no \"#!\" line)", s.Path))
+			return r.failed("ENOEXEC", i, "unknown-format", fmt.Sprintf("%s is neither an ELF binary nor a script (no \"#!\" line)", ShowPath(s.Path)))
 		}
 		if s.Shebang.Bad != "" {
-			return r.failed("ENOEXEC", i, "script-no-interpreter", fmt.Sprintf("%s starts with \"#!\" but %s", s.Path, s.Shebang.Bad))
+			return r.failed("ENOEXEC", i, "script-no-interpreter", fmt.Sprintf("%s starts with \"#!\" but %s", ShowPath(s.Path), s.Shebang.Bad))
 		}
-		r.rule("script", "%s is a script: the kernel runs its interpreter %q instead, and ignores the script's own capabilities and set-id bits", s.Path, s.Shebang.Interp)
+		r.rule("script", "%s is a script: the kernel runs its interpreter %q instead, and ignores the script's own capabilities and set-id bits", ShowPath(s.Path), s.Shebang.Interp)
 	}
 	return r.failed("ENOEXEC", len(prog.Steps)-1, "chain-incomplete", "the program's files were not all gathered")
 }
@@ -97,11 +99,11 @@ func (r *Result) open(p cred.State, s Step, i int, last model.Cap) bool {
 		a := maySearch(p, d.Inode)
 		if !a.ok {
 			r.Where = d.Path
-			r.failed("EACCES", i, "search-denied", fmt.Sprintf("the process may not search directory %s (mode %04o, owner %d:%d): %s", d.Path, d.Mode&0o7777, d.UID, d.GID, a.how))
+			r.failed("EACCES", i, "search-denied", fmt.Sprintf("the process may not search directory %s (mode %04o, owner %d:%d): %s", ShowPath(d.Path), d.Mode&0o7777, d.UID, d.GID, a.how))
 			return false
 		}
 		if a.override {
-			r.rule("search-override", "directory %s: %s", d.Path, a.how)
+			r.rule("search-override", "directory %s: %s", ShowPath(d.Path), a.how)
 		}
 	}
 	if s.Lookup.Err != "" {
@@ -112,19 +114,19 @@ func (r *Result) open(p cred.State, s Step, i int, last model.Cap) bool {
 	r.Where = s.Path
 	switch {
 	case !regular(f.Mode):
-		r.failed("EACCES", i, "not-regular", fmt.Sprintf("%s is a %s, not a regular file", s.Path, typeName(f.Mode)))
+		r.failed("EACCES", i, "not-regular", fmt.Sprintf("%s is a %s, not a regular file", ShowPath(s.Path), typeName(f.Mode)))
 		return false
 	case f.NoExec:
-		r.failed("EACCES", i, "noexec", fmt.Sprintf("%s is on a noexec mount: nothing on it may be executed, not even by root", s.Path))
+		r.failed("EACCES", i, "noexec", fmt.Sprintf("%s is on a noexec mount: nothing on it may be executed, not even by root", ShowPath(s.Path)))
 		return false
 	}
 	a := mayExecute(p, f.Inode())
 	if !a.ok {
-		r.failed("EACCES", i, "exec-denied", fmt.Sprintf("the process may not execute %s (mode %04o, owner %d:%d): %s", s.Path, f.Mode&0o7777, f.UID, f.GID, a.how))
+		r.failed("EACCES", i, "exec-denied", fmt.Sprintf("the process may not execute %s (mode %04o, owner %d:%d): %s", ShowPath(s.Path), f.Mode&0o7777, f.UID, f.GID, a.how))
 		return false
 	}
 	if a.override {
-		r.rule("exec-override", "%s: %s", s.Path, a.how)
+		r.rule("exec-override", "%s: %s", ShowPath(s.Path), a.how)
 	}
 	r.Where = ""
 	return true
@@ -158,4 +160,15 @@ func typeName(mode uint32) string {
 		return "symlink"
 	}
 	return strings.TrimSpace(fmt.Sprintf("file of type %o", mode&modeType))
+}
+
+// ShowPath writes a path for people: quoted when it holds a control
+// character or invalid UTF-8 (a carriage return from a CRLF "#!" line).
+func ShowPath(p string) string {
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return strconv.Quote(p)
+		}
+	}
+	return p
 }
