@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"runtime"
 	"slices"
 	"unsafe"
@@ -119,8 +118,7 @@ func verifyState(want cred.State) error {
 
 // SameState compares two states, groups as sets.
 func SameState(a, b cred.State) bool {
-	a.Groups, b.Groups = sortedGroups(a.Groups), sortedGroups(b.Groups)
-	return reflect.DeepEqual(a, b)
+	return len(a.Diff(b)) == 0
 }
 
 // sortedGroups returns g sorted without duplicates, nil when empty.

@@ -1,0 +1,175 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"fcap/host"
+	"fcap/model"
+	"fcap/model/cred"
+	"fcap/model/execve"
+)
+
+// Plan is a validated launch: who the program runs as, what it keeps,
+// the state fcap puts itself in right before exec (Parent) and what the
+// execve model predicts for the program (Result). Building one changes
+// nothing.
+type Plan struct {
+	Identity   Identity
+	Kept       Kept
+	Securebits cred.Securebits
+	// DropBounding says the bounding set shrinks to the kept capabilities.
+	DropBounding bool
+	NoNewPrivs   bool
+
+	// Path is the program fcap executes (found in PATH for a bare name),
+	// Argv and Env what it gets.
+	Path string
+	Argv []string
+	Env  []string
+	// File is the file exec judges: Path, or a script's interpreter.
+	File host.ExecFile
+
+	// Self is fcap's state before the launch, Parent its state right
+	// before exec, Result the predicted outcome of the exec.
+	Self    cred.State
+	Parent  cred.State
+	Result  execve.Result
+	LastCap model.Cap
+
+	// Notes explain the plan; Warnings are risks it keeps.
+	Notes, Warnings []string
+}
+
+// PlanError is a launch fcap refuses before changing anything.
+type PlanError struct {
+	Err error
+}
+
+func (e *PlanError) Error() string { return e.Err.Error() }
+func (e *PlanError) Unwrap() error { return e.Err }
+
+// New validates intent against fcap's own process and the kernel and
+// returns the plan. It rehearses the whole change of credentials on a
+// thread that is thrown away afterwards, and there checks that the
+// target user may execute the program; nothing else changes. Errors
+// are *PlanError values.
+func New(in Intent) (*Plan, error) {
+	facts, err := ReadFacts()
+	if err != nil {
+		return nil, err
+	}
+	p, err := Compute(in, facts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.rehearse(); err != nil {
+		return nil, &PlanError{Err: err}
+	}
+	return p, nil
+}
+
+// Compute builds the plan from intent and facts without rehearsing it:
+// it reads the user and group databases and the program's file only.
+func Compute(in Intent, facts Facts) (*Plan, error) {
+	p := &Plan{Self: facts.Self, LastCap: facts.LastCap, NoNewPrivs: in.NoNewPrivs || facts.Self.NoNewPrivs,
+		Securebits: in.securebits(), DropBounding: !in.KeepBounding}
+	steps := []func(*Intent) error{p.resolveCaps, p.resolveIdentity, p.checkOwnCaps, p.resolveProgram, p.predict}
+	for _, step := range steps {
+		if err := step(&in); err != nil {
+			return nil, &PlanError{Err: err}
+		}
+	}
+	p.explain()
+	return p, nil
+}
+
+func (p *Plan) resolveCaps(in *Intent) (err error) {
+	p.Kept, err = ParseKept(in.Caps, in.Adjust, p.LastCap)
+	return err
+}
+
+func (p *Plan) resolveIdentity(in *Intent) (err error) {
+	p.Identity, err = resolveIdentity(in, p.Self)
+	return err
+}
+
+// resolveProgram finds the program and reads the file exec judges.
+func (p *Plan) resolveProgram(in *Intent) error {
+	if in.Program == "" {
+		return errors.New("no program to run")
+	}
+	path, err := exec.LookPath(in.Program)
+	if err != nil {
+		return fmt.Errorf("program %s: %w", in.Program, unwrapExecError(err))
+	}
+	p.Path = path
+	p.Argv = append([]string{in.Program}, in.Args...)
+	p.Env = in.Env
+	if p.Env == nil {
+		p.Env = os.Environ()
+	}
+	if p.File, err = host.ReadExecFile(path); err != nil {
+		return fmt.Errorf("program %s: %w", in.Program, err)
+	}
+	return nil
+}
+
+// unwrapExecError drops os/exec's repetition of the name.
+func unwrapExecError(err error) error {
+	var e *exec.Error
+	if errors.As(err, &e) {
+		return e.Err
+	}
+	return err
+}
+
+// predict computes the state right before exec and runs the execve
+// model on it; an exec the model says fails is refused.
+func (p *Plan) predict(*Intent) error {
+	p.Parent = p.parentState()
+	p.Result = execve.Predict(p.Parent, p.File.Target, p.LastCap)
+	if p.Result.Err != "" {
+		return &ExecFailsError{Path: p.File.Path, Errno: p.Result.Err,
+			Why: execve.Warnings(p.Parent, p.File.Target, p.Result)}
+	}
+	return nil
+}
+
+// ExecFailsError is a launch whose exec the model says fails.
+type ExecFailsError struct {
+	Path, Errno string
+	Why         []string
+}
+
+func (e *ExecFailsError) Error() string {
+	msg := fmt.Sprintf("%s: exec would fail with %s", e.Path, e.Errno)
+	if len(e.Why) > 0 {
+		msg += ": " + e.Why[0]
+	}
+	return msg
+}
+
+// parentState is fcap's state once the launch has changed it, right
+// before exec: the kept capabilities are permitted, effective,
+// inheritable and ambient, the inheritable-only ones inheritable.
+func (p *Plan) parentState() cred.State {
+	s, id := p.Self, p.Identity
+	if id.ChangeUID {
+		s.UID, s.EUID, s.SUID, s.FSUID = id.UID, id.UID, id.UID, id.UID
+	}
+	if id.ChangeGID || id.ChangeGroups {
+		s.GID, s.EGID, s.SGID, s.FSGID = id.GID, id.GID, id.GID, id.GID
+	}
+	s.Groups = id.Groups
+	s.Inheritable = p.Kept.Inheritable
+	s.Permitted, s.Effective, s.Ambient = p.Kept.Ambient, p.Kept.Ambient, p.Kept.Ambient
+	if p.DropBounding {
+		s.Bounding &= p.Kept.All()
+	}
+	s.Securebits = p.Securebits
+	s.NoNewPrivs = p.NoNewPrivs
+	return s
+}
