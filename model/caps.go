@@ -121,6 +121,16 @@ func (s Set) Names() string {
 	return b.String()
 }
 
+// List returns the names of the capabilities in s, in ascending order
+// (an empty, non-nil slice for the empty set), for JSON.
+func (s Set) List() []string {
+	out := make([]string, 0, bits.OnesCount64(uint64(s)))
+	for _, c := range s.Caps() {
+		out = append(out, c.String())
+	}
+	return out
+}
+
 // Hex returns s as "0x%016x", the form fcap's JSON uses.
 func (s Set) Hex() string {
 	h := strconv.FormatUint(uint64(s), 16)

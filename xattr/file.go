@@ -2,17 +2,16 @@ package xattr
 
 import (
 	"errors"
+	"io"
+	"os"
 	"strconv"
 
+	pkgxattr "github.com/pkg/xattr"
 	"golang.org/x/sys/unix"
 )
 
 // Name is the extended attribute that holds file capabilities.
 const Name = "security.capability"
-
-// readBuf is the read buffer: four times the largest valid value, so a
-// longer one is refused by size without being read.
-const readBuf = 96
 
 // File is a regular file opened for capability work. It holds an
 // O_PATH|O_NOFOLLOW descriptor; reading and writing go through it.
@@ -82,39 +81,53 @@ func (f *File) Fd() int { return f.fd }
 func (f *File) procPath() string { return "/proc/self/fd/" + strconv.Itoa(f.fd) }
 
 // Get returns the raw capability value, or nil when the file has none
-// (including on a filesystem that cannot store any).
+// (including on a filesystem that cannot store any). It reads through
+// the /proc/self/fd name of the O_PATH descriptor, which reaches the
+// opened inode itself, with pkg/xattr. A value longer than any valid one
+// is refused (TooLarge) rather than returned.
 func (f *File) Get() ([]byte, error) {
-	buf := make([]byte, readBuf)
-	n, err := getxattr(f.procPath(), buf)
+	v, err := pkgxattr.Get(f.procPath(), Name)
 	switch {
 	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.ENOTSUP):
 		return nil, nil
 	case err != nil:
-		return nil, wrap("get", f.Path, noProc(err))
+		return nil, wrap("get", f.Path, noProc(plainErrno(err)))
+	case len(v) > maxValue:
+		return nil, wrap("get", f.Path, unix.ERANGE)
 	}
-	return buf[:n], nil
+	return v, nil
 }
 
-func getxattr(path string, buf []byte) (int, error) {
-	for {
-		n, err := unix.Getxattr(path, Name, buf)
-		if err != unix.EINTR {
-			return n, err
-		}
+// maxValue is the longest value Get returns: four times the largest
+// valid one, so a longer one is refused by size.
+const maxValue = 96
+
+// plainErrno unwraps pkg/xattr's error to the errno it carries, so errors
+// read "get PATH: ..." once, not pkg/xattr's own text as well.
+func plainErrno(err error) error {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return errno
 	}
+	return err
 }
 
 // Set writes a capability value through a descriptor re-opened from the
 // O_PATH one (see withFd).
 func (f *File) Set(value []byte) error {
 	return f.withFd("set",
-		func(fd int) error { return unix.Fsetxattr(fd, Name, value, 0) },
-		func(p string) error { return unix.Setxattr(p, Name, value, 0) })
+		func(fd *os.File) error { return pkgxattr.FSet(fd, Name, value) },
+		func(p string) error { return pkgxattr.Set(p, Name, value) })
 }
 
 // Remove deletes the capability value. It reports whether there was one;
-// a file without one is not an error.
+// a file without one is not an error, and neither is a filesystem that
+// cannot store one (it has none) — even a read-only one, since nothing
+// needs to change.
 func (f *File) Remove() (bool, error) {
+	if v, err := f.Get(); err == nil && v == nil {
+		return false, nil
+	}
 	removed := true
 	absent := func(err error) error {
 		if errors.Is(err, unix.ENODATA) {
@@ -124,16 +137,16 @@ func (f *File) Remove() (bool, error) {
 		return err
 	}
 	err := f.withFd("remove",
-		func(fd int) error { return absent(unix.Fremovexattr(fd, Name)) },
-		func(p string) error { return absent(unix.Removexattr(p, Name)) })
+		func(fd *os.File) error { return absent(pkgxattr.FRemove(fd, Name)) },
+		func(p string) error { return absent(pkgxattr.Remove(p, Name)) })
 	return removed && err == nil, err
 }
 
 // Chmod sets the permission bits through the descriptor.
 func (f *File) Chmod(mode uint32) error {
 	err := f.withFd("chmod",
-		func(fd int) error { return unix.Fchmod(fd, mode) },
-		func(p string) error { return unix.Fchmodat(unix.AT_FDCWD, p, mode, 0) })
+		func(fd *os.File) error { return retry(func() error { return unix.Fchmod(int(fd.Fd()), mode) }) },
+		func(p string) error { return retry(func() error { return unix.Fchmodat(unix.AT_FDCWD, p, mode, 0) }) })
 	if err == nil {
 		err = f.Restat()
 	}
@@ -153,27 +166,27 @@ func (f *File) Restat() error {
 // so no path is resolved a second time; it is checked against the first
 // fstat. When the caller may not read the file, byPath gets the /proc/self/fd
 // name of the O_PATH descriptor instead, which reaches the same inode.
-func (f *File) withFd(op string, byFd func(fd int) error, byPath func(p string) error) error {
-	fd, err := unix.Open(f.procPath(), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+func (f *File) withFd(op string, byFd func(fd *os.File) error, byPath func(p string) error) error {
+	fd, err := os.OpenFile(f.procPath(), os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 	if errors.Is(err, unix.EACCES) {
-		if err := retry(func() error { return byPath(f.procPath()) }); err != nil {
-			return wrap(op, f.Path, err)
+		if err := byPath(f.procPath()); err != nil {
+			return wrap(op, f.Path, plainErrno(err))
 		}
 		return nil
 	}
 	if err != nil {
-		return wrap(op, f.Path, noProc(err))
+		return wrap(op, f.Path, noProc(plainErrno(err)))
 	}
-	defer unix.Close(fd)
+	defer fd.Close()
 	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	if err := unix.Fstat(int(fd.Fd()), &st); err != nil {
 		return wrap(op, f.Path, err)
 	}
 	if st.Dev != f.Stat.Dev || st.Ino != f.Stat.Ino {
 		return &Error{Op: op, Path: f.Path, Kind: Changed}
 	}
-	if err := retry(func() error { return byFd(fd) }); err != nil {
-		return wrap(op, f.Path, err)
+	if err := byFd(fd); err != nil {
+		return wrap(op, f.Path, plainErrno(err))
 	}
 	return nil
 }
@@ -201,11 +214,22 @@ func retry(fn func() error) error {
 func (f *File) ReadHead(buf []byte) (int, error) {
 	n := 0
 	err := f.withFd("read",
-		func(fd int) error {
+		func(fd *os.File) error {
 			var err error
-			n, err = unix.Pread(fd, buf, 0)
+			n, err = fd.ReadAt(buf, 0)
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
 			return err
 		},
 		func(string) error { return nil })
 	return n, err
+}
+
+// CannotStoreCaps reports whether the file's filesystem cannot store
+// capabilities at all (reading fails with ENOTSUP), as opposed to the file
+// simply having none.
+func (f *File) CannotStoreCaps() bool {
+	_, err := pkgxattr.Get(f.procPath(), Name)
+	return errors.Is(err, unix.ENOTSUP)
 }

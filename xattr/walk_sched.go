@@ -39,7 +39,7 @@ type walkScratch struct {
 	many listing // the files of a getdents64 buffer with many, see probeMany
 }
 
-func newWalkScratch() *walkScratch { return &walkScratch{xbuf: make([]byte, readBuf)} }
+func newWalkScratch() *walkScratch { return &walkScratch{xbuf: make([]byte, maxValue)} }
 
 // walker is the state of one Walk over a directory tree.
 type walker struct {

@@ -49,7 +49,7 @@ func probeMode() int32 {
 	}
 	m := probeAt
 	var args xattrArgs
-	buf := make([]byte, readBuf)
+	buf := make([]byte, maxValue)
 	dot := []byte("/\x00")
 	_, errno := getxattrat(unix.AT_FDCWD, &dot[0], buf, &args)
 	if errno == unix.ENOSYS || (errno == unix.EPERM && !errors.Is(lgetxattrErr("/", buf), unix.EPERM)) {

@@ -53,7 +53,7 @@ func TestApplyUsage(t *testing.T) {
 		{"apply", "--bogus", "m"},
 	} {
 		code, _, stderr := applyRun(t, dir, "", args...)
-		if code != exitUsage || !strings.Contains(stderr, "Run 'fcap help'") {
+		if code != exitUsage || !strings.Contains(stderr, "Run 'fcap apply --help'") {
 			t.Errorf("fcap %s: exit %d, stderr %q; want a usage error (2)", strings.Join(args, " "), code, stderr)
 		}
 	}
@@ -115,8 +115,9 @@ func TestApplyManifestFromFIFO(t *testing.T) {
 }
 
 // bindfsNoXattr mounts src on mnt with bindfs --xattr-none, a filesystem
-// that refuses every extended attribute, or skips the test.
-func bindfsNoXattr(t *testing.T, src, mnt string) {
+// that refuses every extended attribute, or skips the test. opts are more
+// bindfs options: bindfs mounts nosuid unless given -o suid.
+func bindfsNoXattr(t *testing.T, src, mnt string, opts ...string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount bindfs")
@@ -127,7 +128,7 @@ func bindfsNoXattr(t *testing.T, src, mnt string) {
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		t.Skip("no /dev/fuse")
 	}
-	if out, err := exec.Command("bindfs", "--xattr-none", src, mnt).CombinedOutput(); err != nil {
+	if out, err := exec.Command("bindfs", append(append([]string{"--xattr-none"}, opts...), src, mnt)...).CombinedOutput(); err != nil {
 		t.Skipf("bindfs --xattr-none failed: %v: %s", err, out)
 	}
 	t.Cleanup(func() {
@@ -149,7 +150,7 @@ func TestApplyFallbackSetuid(t *testing.T) {
 	if err := os.Chown(filepath.Join(src, "user"), 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	bindfsNoXattr(t, src, mnt)
+	bindfsNoXattr(t, src, mnt, "-o", "suid")
 	writeFiles(t, dir, map[string]string{
 		"root.list": "mnt/prog cap_net_raw=ep\n",
 		"user.list": "mnt/user cap_net_raw=ep\n",
@@ -187,4 +188,34 @@ func assertMode(t *testing.T, path string, want uint32) {
 	if got := st.Mode & 0o7777; got != want {
 		t.Errorf("%s: mode %04o, want %04o", path, got, want)
 	}
+}
+
+// TestApplyFallbackRefusedOnNosuid proves that --fallback-setuid does not
+// report success where a setuid bit would do nothing either: on a nosuid
+// mount (bindfs's default) it refuses, and the file is left as it was.
+func TestApplyFallbackRefusedOnNosuid(t *testing.T) {
+	dir := t.TempDir()
+	src, mnt := filepath.Join(dir, "src"), filepath.Join(dir, "mnt")
+	for _, d := range []string{src, mnt} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFiles(t, src, map[string]string{"prog": "x"})
+	bindfsNoXattr(t, src, mnt)
+	writeFiles(t, dir, map[string]string{
+		"root.list":  "mnt/prog cap_net_raw=ep\n",
+		"entry.list": "mnt/prog cap_net_raw=ep [fallback=setuid]\n",
+	})
+	for _, args := range [][]string{{"apply", "--fallback-setuid", "root.list"}, {"apply", "entry.list"}} {
+		code, stdout, stderr := applyRun(t, dir, "", args...)
+		if code != exitFailed || stdout != "" || !strings.Contains(stderr, "mounted nosuid") {
+			t.Errorf("fcap %s: exit %d, stdout %q, stderr %q; want exit 1 naming the nosuid mount", strings.Join(args, " "), code, stdout, stderr)
+		}
+		code, stdout, _ = applyRun(t, dir, "", append([]string{"apply", "--check"}, args[1:]...)...)
+		if code != exitFailed || stdout != "mnt/prog: has none, want cap_net_raw=ep\n" {
+			t.Errorf("fcap apply --check %v: exit %d, stdout %q; want drift", args[1:], code, stdout)
+		}
+	}
+	assertMode(t, filepath.Join(src, "prog"), 0o755)
 }

@@ -19,8 +19,6 @@ import (
 	"fcap/xattr"
 )
 
-func init() { extraCommands = append(extraCommands, auditCommand) }
-
 func auditCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "audit",
@@ -40,8 +38,7 @@ func auditCommand() *cli.Command {
 			&cli.BoolFlag{Name: "one-file-system", Aliases: []string{"x"}, Usage: "stay on each PATH's filesystem"},
 			&cli.BoolFlag{Name: "all-filesystems", Usage: "also descend into proc, sysfs, cgroup and other pseudo filesystems"},
 		},
-		OnUsageError: onUsageError,
-		Action:       runAudit,
+		Action: runAudit,
 	}
 }
 
@@ -60,7 +57,7 @@ func runAudit(c *cli.Context) error {
 	if s := c.String("fail-on"); s != "" {
 		sev, err := audit.ParseSeverity(s)
 		if err != nil || sev == audit.SeverityInfo {
-			return usageErrorf("audit: --fail-on %q: want low, medium or high", s)
+			return usagef("audit", "--fail-on %q: want low, medium or high", s)
 		}
 		failOn = sev
 	}
@@ -95,7 +92,7 @@ func (a *auditor) status(failOn audit.Severity) error {
 	if failOn >= 0 {
 		for _, f := range a.findings {
 			if f.Severity >= failOn {
-				return &exitError{code: exitFailed}
+				return errFailed
 			}
 		}
 	}

@@ -24,11 +24,6 @@ import (
 	"fcap/xattr"
 )
 
-func init() {
-	personalities["setcap"] = setcapMain
-	personalities["getcap"] = getcapMain
-}
-
 // setcapUsage is setcap 2.66's usage text, byte for byte.
 const setcapUsage = "usage: setcap [-h] [-q] [-v] [-n <rootid>] (-r|-|<caps>) <filename> [ ... (-r|-|<capsN>) <filenameN> ]\n" +
 	"\n" +
@@ -459,7 +454,7 @@ type getcapRun struct {
 
 // getcapMain runs fcap as getcap. Problems are reported on stderr but
 // only a usage error changes the exit status.
-func getcapMain(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+func getcapMain(args []string, stdout, stderr io.Writer) int {
 	stdout, flush := stdioBuffered(stdout)
 	defer flush()
 	g := &getcapRun{argv0: args[0], stdout: stdout, stderr: stderr}

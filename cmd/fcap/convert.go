@@ -20,8 +20,6 @@ import (
 	"fcap/xattr"
 )
 
-func init() { extraCommands = append(extraCommands, convertCommand) }
-
 func convertCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "convert",
@@ -42,8 +40,7 @@ func convertCommand() *cli.Command {
 			&cli.BoolFlag{Name: "revert", Usage: "restore the setuid bit, then remove the capabilities"},
 			&cli.BoolFlag{Name: "force", Usage: "convert even when refused (a table refusal, other capabilities present, a prediction that unprivileged users would not get the capabilities)"},
 		},
-		OnUsageError: onUsageError,
-		Action:       runConvert,
+		Action: runConvert,
 	}
 }
 
@@ -60,7 +57,7 @@ type converter struct {
 
 func runConvert(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageErrorf("convert: no PATH given")
+		return usagef("convert", "no PATH given")
 	}
 	cv, err := newConverter(c)
 	if err != nil {
@@ -75,7 +72,7 @@ func runConvert(c *cli.Context) error {
 		status = worseStatus(status, op(path))
 	}
 	if status != exitOK {
-		return &exitError{code: status}
+		return &statusError{code: status}
 	}
 	return nil
 }
@@ -99,10 +96,10 @@ func newConverter(c *cli.Context) (*converter, error) {
 	if c.IsSet("caps") {
 		caps, err := model.ParseText(c.String("caps"), last)
 		if err != nil {
-			return nil, usageErrorf("convert: --caps: %s", err)
+			return nil, usagef("convert", "--caps: %s", err)
 		}
 		if _, err := caps.ToFile(0); err != nil {
-			return nil, usageErrorf("convert: --caps %q: %s", c.String("caps"), err)
+			return nil, usagef("convert", "--caps %q: %s", c.String("caps"), err)
 		}
 		cv.caps = &caps
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"fcap/explain"
 	"fcap/model"
 	"fcap/model/cred"
 	"fcap/model/execve"
@@ -13,17 +14,17 @@ import (
 
 // printExplain writes the human report: inputs, a before → after table,
 // the rules in order and the warnings.
-func printExplain(w io.Writer, ex *explanation, last model.Cap) {
-	fmt.Fprintf(w, "file:    %s\n", ex.File)
-	fmt.Fprintf(w, "         %s\n", describeTarget(ex.Target, last))
-	fmt.Fprintf(w, "parent:  %s\n", ex.ParentSrc)
-	for _, n := range ex.Notes {
+func printExplain(w io.Writer, ex explain.Report, last model.Cap) {
+	fmt.Fprintf(w, "file:    %s\n", ex.File.Path)
+	fmt.Fprintf(w, "         %s\n", describeTarget(ex.File.Target, last))
+	fmt.Fprintf(w, "parent:  %s\n", ex.Parent.Who)
+	for _, n := range ex.Notes() {
 		fmt.Fprintf(w, "note:    %s\n", n)
 	}
 	fmt.Fprintln(w)
 	switch ex.Result.Err {
 	case "":
-		printStateTable(w, ex.Parent, ex.Result.Child, last)
+		printStateTable(w, ex.Parent.State, ex.Result.Child, last)
 	default:
 		fmt.Fprintf(w, "exec fails: %s\n", ex.Result.Err)
 	}
@@ -113,14 +114,6 @@ func toStateJSON(p cred.State) stateJSON {
 	}
 }
 
-type fileCapsJSON struct {
-	Permitted   string `json:"permitted"`
-	Inheritable string `json:"inheritable"`
-	Effective   bool   `json:"effective"`
-	Revision    int    `json:"revision"`
-	RootID      uint32 `json:"rootid"`
-}
-
 // resultJSON is {"exec": ..., STATE...}; the state is omitted when exec fails.
 type resultJSON struct {
 	Exec string `json:"exec"`
@@ -133,23 +126,21 @@ type ruleJSON struct {
 }
 
 type explainJSON struct {
-	File     string        `json:"file"`
-	Parent   stateJSON     `json:"parent"`
-	FileCaps *fileCapsJSON `json:"file_caps"`
-	Result   resultJSON    `json:"result"`
-	Rules    []ruleJSON    `json:"rules"`
-	Warnings []string      `json:"warnings"`
+	File     string     `json:"file"`
+	Parent   stateJSON  `json:"parent"`
+	FileCaps *capsJSON  `json:"file_caps"`
+	Result   resultJSON `json:"result"`
+	Rules    []ruleJSON `json:"rules"`
+	Warnings []string   `json:"warnings"`
 }
 
-func printExplainJSON(w io.Writer, ex *explanation) error {
-	out := explainJSON{File: ex.File, Parent: toStateJSON(ex.Parent), Rules: []ruleJSON{}, Warnings: ex.Warnings}
+func printExplainJSON(w io.Writer, ex explain.Report, last model.Cap) error {
+	out := explainJSON{File: ex.File.Path, Parent: toStateJSON(ex.Parent.State), Rules: []ruleJSON{}, Warnings: ex.Warnings,
+		FileCaps: toCapsJSON(ex.File.Target.Caps, last)}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
-	out.Warnings = append(out.Warnings, notesAsWarnings(ex.Notes)...)
-	if fc := ex.Target.Caps; fc != nil {
-		out.FileCaps = &fileCapsJSON{fc.Permitted.Hex(), fc.Inheritable.Hex(), fc.Effective, fc.Revision, fc.RootID}
-	}
+	out.Warnings = append(out.Warnings, notesAsWarnings(ex.Notes())...)
 	out.Result.Exec = "ok"
 	if ex.Result.Err != "" {
 		out.Result.Exec = ex.Result.Err

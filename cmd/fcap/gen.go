@@ -12,10 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() {
-	extraCommands = append(extraCommands, genManCommand, genCompletionCommand)
-}
-
 func genManCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "gen-man",
@@ -99,7 +95,7 @@ func runGenCompletion(c *cli.Context) error {
 	case "zsh":
 		writeZshCompletion(c.App.Writer, cmds)
 	default:
-		return usageErrorf("gen-completion: want bash or zsh")
+		return usagef("gen-completion", "want bash or zsh")
 	}
 	return nil
 }
@@ -136,11 +132,6 @@ func flagSpelling(name string) string {
 		return "-" + name
 	}
 	return "--" + name
-}
-
-func takesValue(f cli.Flag) bool {
-	d, ok := f.(cli.DocGenerationFlag)
-	return ok && d.TakesValue()
 }
 
 // flagUsage returns f's usage without the backquotes that mark its

@@ -31,8 +31,7 @@ func getCommand() *cli.Command {
 			&cli.BoolFlag{Name: "one-file-system", Aliases: []string{"x"}, Usage: "with -r, stay on each argument's filesystem"},
 			&cli.BoolFlag{Name: "all-filesystems", Usage: "with -r, also descend into proc, sysfs, cgroup and other pseudo filesystems"},
 		},
-		OnUsageError: onUsageError,
-		Action:       runGet,
+		Action: runGet,
 	}
 }
 
@@ -48,7 +47,7 @@ type getter struct {
 
 func runGet(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageErrorf("get: no PATH given")
+		return usagef("get", "no PATH given")
 	}
 	last, err := host.LastCap()
 	if err != nil {

@@ -10,10 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func init() {
-	extraCommands = append(extraCommands, installCompatCommand)
-}
-
 // compatNames are the programs fcap stands in for (see compat.go).
 var compatNames = []string{"setcap", "getcap"}
 
@@ -32,22 +28,21 @@ func installCompatCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace existing setcap and getcap files that are not links to fcap"},
 			&cli.StringFlag{Name: "target", Usage: "make the links point to `PATH` (e.g. ../bin/fcap when packaging) instead of the running binary"},
 		},
-		OnUsageError: onUsageError,
-		Action:       runInstallCompat,
+		Action: runInstallCompat,
 	}
 }
 
 func runInstallCompat(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return usageErrorf("install-compat: want one DIR, got %d argument(s)", c.NArg())
+		return usagef("install-compat", "want one DIR, got %d argument(s)", c.NArg())
 	}
 	dir := c.Args().First()
 	target, err := compatTarget(c.String("target"))
 	if err != nil {
-		return &exitError{code: exitFailed, msg: err.Error()}
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return &exitError{code: exitFailed, msg: fmt.Sprintf("install-compat: %s", err)}
+		return fmt.Errorf("install-compat: %w", err)
 	}
 	var refused bool
 	for _, name := range compatNames {
@@ -62,7 +57,7 @@ func runInstallCompat(c *cli.Context) error {
 	for _, name := range compatNames {
 		link := filepath.Join(dir, name)
 		if err := replaceWithSymlink(link, target); err != nil {
-			return &exitError{code: exitFailed, msg: fmt.Sprintf("install-compat: %s", err)}
+			return fmt.Errorf("install-compat: %w", err)
 		}
 		fmt.Fprintf(c.App.Writer, "%s -> %s\n", link, target)
 	}

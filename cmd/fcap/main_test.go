@@ -27,7 +27,7 @@ func TestExitStatus(t *testing.T) {
 		{"help", []string{"--help"}, 0, ""},
 		{"help for a command", []string{"help", "set"}, 0, ""},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"unknown flag", []string{"get", "--frob", file}, 2, "flag provided but not defined"},
+		{"unknown flag", []string{"get", "--frob", file}, 2, "get: unknown option --frob"},
 		{"get without a path", []string{"get"}, 2, "no PATH given"},
 		{"remove without a path", []string{"remove"}, 2, "no PATH given"},
 		{"set with an odd argument count", []string{"set", "cap_chown=p"}, 2, "want CAPS PATH pairs"},

@@ -15,14 +15,13 @@ func removeCommand() *cli.Command {
 		ArgsUsage: "PATH...",
 		Description: "Removes the security.capability attribute. A file without one is not an\n" +
 			"error (unlike setcap -r), so scripts can run it twice.",
-		OnUsageError: onUsageError,
-		Action:       runRemove,
+		Action: runRemove,
 	}
 }
 
 func runRemove(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageErrorf("remove: no PATH given")
+		return usagef("remove", "no PATH given")
 	}
 	failed := false
 	for _, path := range c.Args().Slice() {

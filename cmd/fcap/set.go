@@ -32,8 +32,7 @@ func setCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no prompt for -, no OK lines with --check"},
 			&cli.BoolFlag{Name: "check", Usage: "write nothing: compare, print 'PATH: OK' or 'PATH differs in [pie]', exit 1 on a difference"},
 		},
-		OnUsageError: onUsageError,
-		Action:       runSet,
+		Action: runSet,
 	}
 }
 
@@ -47,11 +46,11 @@ type setPair struct {
 func runSet(c *cli.Context) error {
 	args := c.Args().Slice()
 	if len(args) == 0 || len(args)%2 != 0 {
-		return usageErrorf("set: want CAPS PATH pairs, got %d argument(s)", len(args))
+		return usagef("set", "want CAPS PATH pairs, got %d argument(s)", len(args))
 	}
 	rootid := c.Uint64("rootid")
 	if rootid > 1<<32-2 {
-		return usageErrorf("set: rootid %d out of range", rootid)
+		return usagef("set", "rootid %d out of range", rootid)
 	}
 	pairs, err := parsePairs(c, args, uint32(rootid))
 	if err != nil {
@@ -157,7 +156,7 @@ func readCapsText(r io.Reader, errw io.Writer, quiet bool) (string, error) {
 		}
 	}
 	if len(lines) == 0 {
-		return "", usageErrorf("set: no capabilities on standard input")
+		return "", usagef("set", "no capabilities on standard input")
 	}
 	return strings.Join(lines, " "), nil
 }

@@ -6,7 +6,7 @@ _fcap() {
 		case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
 	done
 	case $cmd in
-	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat remove set --help -h --version -v' -- "$cur")); return ;;
+	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat remove set version --help -h --version -v' -- "$cur")); return ;;
 	apply) opts='--check --root --root-symlinks --fallback-setuid' ;;
 	audit) opts='--json --fail-on --one-file-system -x --all-filesystems' ;;
 	convert) opts='--caps --dry-run -n --revert --force' ;;
@@ -16,6 +16,7 @@ _fcap() {
 	install-compat) opts='--force -f --target' ;;
 	remove) opts='' ;;
 	set) opts='--rootid -n --quiet -q --check' ;;
+	version) opts='' ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

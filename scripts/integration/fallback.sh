@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Suite fallback: on bindfs --xattr-none, a filesystem that refuses every
 # extended attribute, `fcap apply --fallback-setuid` sets the setuid bit of
-# root-owned files instead (exit 3) and refuses others; the Debian postinst
+# root-owned files instead (exit 3) where the mount honours setuid bits,
+# and refuses others and every file on a nosuid mount (bindfs's default,
+# where a setuid bit would do nothing either); the Debian postinst
 # snippet in docs/PACKAGING.md falls back the same way, and on a normal
 # filesystem sets the capability and strips the setuid bit.
 
@@ -20,13 +22,26 @@ suite_fallback() {
 	cp /usr/bin/true "$d/src/user"
 	cp /usr/bin/true "$d/src/pkg"
 	chown 65534:65534 "$d/src/user"
-	if ! bindfs --xattr-none "$d/src" "$d/mnt"; then
+	mkdir -p "$d/nosuid"
+	if ! bindfs --xattr-none -o suid "$d/src" "$d/mnt" || ! bindfs --xattr-none "$d/src" "$d/nosuid"; then
 		bad "mount bindfs --xattr-none"
 		return
 	fi
-	on_exit "umount '$d/mnt'"
+	on_exit "umount '$d/mnt'; umount '$d/nosuid'"
+	fallback_nosuid "$d"
 	fallback_apply "$d"
 	fallback_postinst "$d"
+}
+
+# fallback_nosuid DIR: on bindfs's default nosuid mount a setuid bit does
+# nothing, so --fallback-setuid refuses and changes nothing.
+fallback_nosuid() {
+	local d=$1
+	printf '%s cap_net_raw=ep\n' "$d/nosuid/prog" >"$d/nosuid.list"
+	runf "$FCAP" apply --fallback-setuid "$d/nosuid.list"
+	same "nosuid mount: --fallback-setuid refuses (exit 1)" "$RC" 1
+	has "... saying why" "$ERR" "mounted nosuid"
+	same "... and the mode is unchanged" "$(mode "$d/src/prog")" 755
 }
 
 # fallback_apply DIR drives fcap apply on the bindfs mount.
