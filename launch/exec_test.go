@@ -49,7 +49,7 @@ func TestLaunchedStateEqualsPrediction(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("launcher exit %d: %s", code, stderr)
 			}
-			if d := got.Diff(p.Result.Child); len(d) > 0 {
+			if d := got.Diff(p.Report.Result.Child); len(d) > 0 {
 				t.Errorf("launched state differs from the prediction:\n  %s", strings.Join(d, "\n  "))
 			}
 		})

@@ -5,7 +5,6 @@ import (
 
 	"fcap/model"
 	"fcap/model/cred"
-	"fcap/model/execve"
 )
 
 // regainers are capabilities with which a program can reach uid 0's
@@ -13,13 +12,12 @@ import (
 var regainers = model.SetOf(model.CapSetuid, model.CapSetpcap, model.CapSetfcap, model.CapSysAdmin,
 	model.CapSysModule, model.CapSysPtrace, model.CapSysRawio)
 
-// explain fills the notes and warnings.
+// explain adds the launch's notes and warnings to the report's.
 func (p *Plan) explain() {
-	p.Notes = append(p.Notes, p.File.Notes...)
-	p.Warnings = append(p.Warnings, execve.Warnings(p.Parent, p.File.Target, p.Result)...)
-	warn := func(format string, a ...any) { p.Warnings = append(p.Warnings, fmt.Sprintf(format, a...)) }
-	note := func(format string, a ...any) { p.Notes = append(p.Notes, fmt.Sprintf(format, a...)) }
-	child := p.Result.Child
+	r := &p.Report
+	warn := func(format string, a ...any) { r.Warnings = append(r.Warnings, fmt.Sprintf(format, a...)) }
+	note := func(format string, a ...any) { r.Parent.Notes = append(r.Parent.Notes, fmt.Sprintf(format, a...)) }
+	child := r.Result.Child
 	all := model.UpTo(p.LastCap)
 	if child.EUID == 0 && child.Permitted != all {
 		warn("the program runs as uid 0 with only %s: capabilities are exclusive, not cumulative. It still owns root's files, "+

@@ -6,10 +6,9 @@ import (
 	"os"
 	"os/exec"
 
-	"fcap/host"
+	"fcap/explain"
 	"fcap/model"
 	"fcap/model/cred"
-	"fcap/model/execve"
 )
 
 // Plan is a validated launch: who the program runs as, what it keeps,
@@ -29,18 +28,18 @@ type Plan struct {
 	Path string
 	Argv []string
 	Env  []string
-	// File is the file exec judges: Path, or a script's interpreter.
-	File host.ExecFile
 
 	// Self is fcap's state before the launch, Parent its state right
-	// before exec, Result the predicted outcome of the exec.
+	// before exec.
 	Self    cred.State
 	Parent  cred.State
-	Result  execve.Result
 	LastCap model.Cap
+	// Report is explain's prediction of the exec of Path from Parent:
+	// the file exec judges, the program's state, the rules that apply.
+	// Its notes and warnings include the launch's own.
+	Report explain.Report
 
-	// Notes explain the plan; Warnings are risks it keeps.
-	Notes, Warnings []string
+	file explain.File
 }
 
 // PlanError is a launch fcap refuses before changing anything.
@@ -111,7 +110,7 @@ func (p *Plan) resolveProgram(in *Intent) error {
 	if p.Env == nil {
 		p.Env = os.Environ()
 	}
-	if p.File, err = host.ReadExecFile(path); err != nil {
+	if p.file, err = explain.Inspect(path); err != nil {
 		return fmt.Errorf("program %s: %w", in.Program, err)
 	}
 	return nil
@@ -130,10 +129,9 @@ func unwrapExecError(err error) error {
 // model on it; an exec the model says fails is refused.
 func (p *Plan) predict(*Intent) error {
 	p.Parent = p.parentState()
-	p.Result = execve.Predict(p.Parent, p.File.Target, p.LastCap)
-	if p.Result.Err != "" {
-		return &ExecFailsError{Path: p.File.Path, Errno: p.Result.Err,
-			Why: execve.Warnings(p.Parent, p.File.Target, p.Result)}
+	p.Report = explain.Explain(explain.Parent{State: p.Parent, Who: "fcap right before it executes the program"}, p.file, p.LastCap)
+	if r := p.Report; r.Result.Err != "" {
+		return &ExecFailsError{Path: r.File.Exec, Errno: r.Result.Err, Why: r.Warnings}
 	}
 	return nil
 }

@@ -59,8 +59,8 @@ func (p *Plan) verifyThread() error {
 // execute the program and, for a script, its interpreter.
 func (p *Plan) checkExecutable() error {
 	paths := []string{p.Path}
-	if p.File.Script != "" {
-		paths = append(paths, p.File.Path)
+	if exec := p.Report.File.Exec; exec != p.Path {
+		paths = append(paths, exec) // a script's interpreter, or a symlink's target
 	}
 	for _, path := range paths {
 		if err := unix.Faccessat(unix.AT_FDCWD, path, unix.X_OK, unix.AT_EACCESS); err != nil {
