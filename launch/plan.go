@@ -130,24 +130,20 @@ func unwrapExecError(err error) error {
 func (p *Plan) predict(*Intent) error {
 	p.Parent = p.parentState()
 	p.Report = explain.Explain(explain.Parent{State: p.Parent, Who: "fcap right before it executes the program"}, p.file, p.LastCap)
-	if r := p.Report; r.Result.Err != "" {
-		return &ExecFailsError{Path: r.File.Exec, Errno: r.Result.Err, Why: r.Warnings}
+	if r := p.Report.Result; r.Err != "" {
+		return &ExecFailsError{Path: p.Report.File.Exec, Errno: r.Err, Why: r.Rules[len(r.Rules)-1].Detail}
 	}
 	return nil
 }
 
-// ExecFailsError is a launch whose exec the model says fails.
+// ExecFailsError is a launch whose exec the model says fails: Why is
+// the rule that decides it.
 type ExecFailsError struct {
-	Path, Errno string
-	Why         []string
+	Path, Errno, Why string
 }
 
 func (e *ExecFailsError) Error() string {
-	msg := fmt.Sprintf("%s: exec would fail with %s", e.Path, e.Errno)
-	if len(e.Why) > 0 {
-		msg += ": " + e.Why[0]
-	}
-	return msg
+	return fmt.Sprintf("%s: exec would fail with %s: %s", e.Path, e.Errno, e.Why)
 }
 
 // parentState is fcap's state once the launch has changed it, right
