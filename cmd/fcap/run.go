@@ -59,23 +59,23 @@ func runRun(c *cli.Context) error {
 	if err != nil {
 		return runError(err)
 	}
-	if c.Bool("dry-run") {
-		if c.Bool("json") {
-			return printRunJSON(c.App.Writer, p)
-		}
+	switch {
+	case c.Bool("dry-run") && c.Bool("json"):
+		return printRunJSON(c.App.Writer, p)
+	case c.Bool("dry-run"):
 		printRun(c.App.Writer, p)
 		return nil
-	}
-	if c.Bool("json") {
-		return usagef("run", "--json needs --dry-run")
 	}
 	return fmt.Errorf("run: %w", p.Exec())
 }
 
 // runIntent reads the command line into a launch.Intent.
 func runIntent(c *cli.Context) (launch.Intent, error) {
-	if c.NArg() == 0 {
+	switch {
+	case c.NArg() == 0:
 		return launch.Intent{}, usagef("run", "no PROGRAM given")
+	case c.Bool("json") && !c.Bool("dry-run"):
+		return launch.Intent{}, usagef("run", "--json needs --dry-run")
 	}
 	in := launch.Intent{
 		User: c.String("user"), Group: c.String("group"),
