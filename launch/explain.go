@@ -18,8 +18,7 @@ func (p *Plan) explain() {
 	warn := func(format string, a ...any) { r.Warnings = append(r.Warnings, fmt.Sprintf(format, a...)) }
 	note := func(format string, a ...any) { r.Parent.Notes = append(r.Parent.Notes, fmt.Sprintf(format, a...)) }
 	child := r.Result.Child
-	all := model.UpTo(p.LastCap)
-	if child.EUID == 0 && child.Permitted != all {
+	if lost := p.Self.Bounding &^ child.Permitted; child.EUID == 0 && lost != 0 {
 		warn("the program runs as uid 0 with only %s: capabilities are exclusive, not cumulative. It still owns root's files, "+
 			"but loses everything else root could do (for example, reading files it does not own needs cap_dac_override)",
 			child.Permitted.Describe(p.LastCap))

@@ -58,7 +58,7 @@ func (e *PlanError) Unwrap() error { return e.Err }
 func New(in Intent) (*Plan, error) {
 	facts, err := ReadFacts()
 	if err != nil {
-		return nil, err
+		return nil, &PlanError{Err: err}
 	}
 	p, err := Compute(in, facts)
 	if err != nil {

@@ -97,3 +97,28 @@ func TestComputeRefusesAnExecThatFails(t *testing.T) {
 		t.Errorf("err = %v, want an ExecFailsError with EPERM naming cap_sys_admin", err)
 	}
 }
+
+func TestComputeWarnsAboutWhatStaysRisky(t *testing.T) {
+	none := cred.Securebits(0)
+	tests := []struct {
+		name string
+		in   Intent
+		want string // "" for no warning at all
+	}{
+		{"staying uid 0 with less", Intent{Caps: "cap_chown+ep"}, "capabilities are exclusive, not cumulative"},
+		{"root kept whole", Intent{Securebits: &none, KeepBounding: true}, "root is not revoked"},
+		{"a capability that regains privileges", Intent{User: "40001", Group: "1", Caps: "cap_setuid+ep"}, "kept cap_setuid"},
+		{"nothing risky", Intent{User: "40001", Group: "1", Caps: "cap_net_bind_service+ep"}, ""},
+	}
+	for _, tt := range tests {
+		tt.in.Program = "/bin/true"
+		p, err := Compute(tt.in, rootFacts())
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got := strings.Join(p.Report.Warnings, "\n")
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: warnings %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
