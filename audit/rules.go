@@ -40,7 +40,7 @@ func ParseSeverity(s string) (Severity, error) {
 			return Severity(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown severity %q (want low, medium or high)", s)
+	return 0, fmt.Errorf("unknown severity %q (want info, low, medium or high)", s)
 }
 
 // Kinds of audit finding.
@@ -56,16 +56,16 @@ const (
 
 // Finding is one problem audit reports about one file.
 type Finding struct {
-	Path     string   `json:"path"`
-	Severity Severity `json:"severity"`
-	Kind     string   `json:"kind"`
-	// Caps is the file's capabilities in libcap's text form; "" when it
-	// has none or they cannot be read.
-	Caps string `json:"caps"`
-	// Mode is the permission bits in octal, such as "4755".
-	Mode   string `json:"mode"`
-	Reason string `json:"reason"`
-	Fix    string `json:"fix"`
+	Path     string
+	Severity Severity
+	Kind     string
+	// Caps is the file's capabilities; nil when it has none or they
+	// cannot be read.
+	Caps *model.FileCaps
+	// Mode is the permission bits, set-id bits included.
+	Mode   uint32
+	Reason string
+	Fix    string
 }
 
 // Input is what audit learned about one regular file.
@@ -86,16 +86,13 @@ type Input struct {
 	DirWritable string
 }
 
-// Audit rates one file: its set-id bits, its capabilities and who can
+// Rate rates one file: its set-id bits, its capabilities and who can
 // change it. last is the running kernel's last capability.
 func Rate(in Input, last model.Cap) []Finding {
 	var out []Finding
 	add := func(f *Finding) {
 		if f != nil {
-			f.Path, f.Mode = in.Path, fmt.Sprintf("%04o", in.Mode&0o7777)
-			if f.Caps == "" && in.Caps != nil {
-				f.Caps = in.Caps.Caps().Format(last)
-			}
+			f.Path, f.Mode, f.Caps = in.Path, in.Mode&0o7777, in.Caps
 			out = append(out, *f)
 		}
 	}

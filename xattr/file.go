@@ -86,14 +86,22 @@ func (f *File) procPath() string { return "/proc/self/fd/" + strconv.Itoa(f.fd) 
 // opened inode itself, with pkg/xattr. A value longer than any valid one
 // is refused (TooLarge) rather than returned.
 func (f *File) Get() ([]byte, error) {
-	v, err := pkgxattr.Get(f.procPath(), Name)
+	v, err := f.Attr(Name)
+	if err == nil && len(v) > maxValue {
+		return nil, wrap("get", f.Path, unix.ERANGE)
+	}
+	return v, err
+}
+
+// Attr returns the value of the extended attribute name, or nil when the
+// file has none (including on a filesystem that cannot store any).
+func (f *File) Attr(name string) ([]byte, error) {
+	v, err := pkgxattr.Get(f.procPath(), name)
 	switch {
 	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.ENOTSUP):
 		return nil, nil
 	case err != nil:
 		return nil, wrap("get", f.Path, noProc(plainErrno(err)))
-	case len(v) > maxValue:
-		return nil, wrap("get", f.Path, unix.ERANGE)
 	}
 	return v, nil
 }
@@ -114,18 +122,26 @@ func plainErrno(err error) error {
 
 // Set writes a capability value through a descriptor re-opened from the
 // O_PATH one (see withFd).
-func (f *File) Set(value []byte) error {
+func (f *File) Set(value []byte) error { return f.SetAttr(Name, value) }
+
+// SetAttr writes the extended attribute name as Set writes the
+// capability value.
+func (f *File) SetAttr(name string, value []byte) error {
 	return f.withFd("set",
-		func(fd *os.File) error { return pkgxattr.FSet(fd, Name, value) },
-		func(p string) error { return pkgxattr.Set(p, Name, value) })
+		func(fd *os.File) error { return pkgxattr.FSet(fd, name, value) },
+		func(p string) error { return pkgxattr.Set(p, name, value) })
 }
 
 // Remove deletes the capability value. It reports whether there was one;
 // a file without one is not an error, and neither is a filesystem that
 // cannot store one (it has none) — even a read-only one, since nothing
 // needs to change.
-func (f *File) Remove() (bool, error) {
-	if v, err := f.Get(); err == nil && v == nil {
+func (f *File) Remove() (bool, error) { return f.RemoveAttr(Name) }
+
+// RemoveAttr removes the extended attribute name as Remove removes the
+// capability value.
+func (f *File) RemoveAttr(name string) (bool, error) {
+	if v, err := f.Attr(name); err == nil && v == nil {
 		return false, nil
 	}
 	removed := true
@@ -137,8 +153,8 @@ func (f *File) Remove() (bool, error) {
 		return err
 	}
 	err := f.withFd("remove",
-		func(fd *os.File) error { return absent(pkgxattr.FRemove(fd, Name)) },
-		func(p string) error { return absent(pkgxattr.Remove(p, Name)) })
+		func(fd *os.File) error { return absent(pkgxattr.FRemove(fd, name)) },
+		func(p string) error { return absent(pkgxattr.Remove(p, name)) })
 	return removed && err == nil, err
 }
 

@@ -180,7 +180,12 @@ func parseFindings(t *testing.T, tree, out string) map[string]string {
 		var have []string
 		for k, v := range m {
 			have = append(have, k)
-			if _, ok := v.(string); !ok {
+			_, isString := v.(string)
+			_, isObject := v.(map[string]any)
+			if k == "caps" && (v == nil || isObject) {
+				continue // the one shape of a file's capabilities, or null
+			}
+			if !isString {
 				t.Errorf("%s: %s is %T, want a string", line, k, v)
 			}
 		}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,13 +34,11 @@ func getCommand() *cli.Command {
 }
 
 type getter struct {
-	out     io.Writer
-	errw    io.Writer
+	rep     *reporter
 	verbose bool
 	rootid  bool
 	json    bool
 	last    model.Cap
-	failed  bool
 }
 
 func runGet(c *cli.Context) error {
@@ -53,7 +49,7 @@ func runGet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	g := &getter{out: c.App.Writer, errw: c.App.ErrWriter, verbose: c.Bool("verbose"),
+	g := &getter{rep: newReporter(c.App.Writer, c.App.ErrWriter, c.Bool("json")), verbose: c.Bool("verbose"),
 		rootid: c.Bool("rootid"), json: c.Bool("json"), last: last}
 	opt := xattr.WalkOptions{OneFileSystem: c.Bool("one-file-system"), IncludePseudo: c.Bool("all-filesystems")}
 	for _, path := range c.Args().Slice() {
@@ -63,21 +59,13 @@ func runGet(c *cli.Context) error {
 			g.one(path)
 		}
 	}
-	if g.failed {
-		return errFailed
-	}
-	return nil
-}
-
-func (g *getter) fail(err error) {
-	g.failed = true
-	fmt.Fprintf(g.errw, "fcap: %s\n", err)
+	return outcome(g.rep.failed, false)
 }
 
 func (g *getter) one(path string) {
 	f, err := xattr.Open(path)
 	if err != nil {
-		g.fail(err)
+		g.rep.fail(path, err)
 		return
 	}
 	defer f.Close()
@@ -88,12 +76,12 @@ func (g *getter) one(path string) {
 // walk prints the files under root. Output is buffered for the walk and
 // flushed before each error, so that stdout and stderr keep their order.
 func (g *getter) walk(root string, opt xattr.WalkOptions) {
-	out := g.out
+	out := g.rep.out
 	buf := bufio.NewWriterSize(out, 64<<10)
-	g.out = buf
+	g.rep.out = buf
 	defer func() {
 		buf.Flush()
-		g.out = out
+		g.rep.out = out
 	}()
 	opt.OnlyFound = !g.verbose
 	limitWalkMemory()
@@ -107,13 +95,14 @@ func (g *getter) walk(root string, opt xattr.WalkOptions) {
 		return nil
 	})
 	if err != nil {
-		g.fail(err)
+		buf.Flush()
+		g.rep.fail(root, err)
 	}
 }
 
 func (g *getter) report(path string, value []byte, err error) {
 	if err != nil {
-		g.fail(err)
+		g.rep.fail(path, err)
 		return
 	}
 	if value == nil {
@@ -124,45 +113,16 @@ func (g *getter) report(path string, value []byte, err error) {
 	}
 	fc, err := capfile.Decode(value)
 	if err != nil {
-		g.fail(fmt.Errorf("get %s: %w", path, err))
+		g.rep.fail(path, fmt.Errorf("get %s: %w", path, err))
 		return
 	}
 	g.print(path, &fc)
 }
 
-// getJSON is the shape of one line of `fcap get --json`.
-type getJSON struct {
-	Path        string  `json:"path"`
-	Text        *string `json:"text"`
-	Permitted   string  `json:"permitted,omitempty"`
-	Inheritable string  `json:"inheritable,omitempty"`
-	Effective   *bool   `json:"effective,omitempty"`
-	Revision    int     `json:"revision,omitempty"`
-	RootID      *uint32 `json:"rootid,omitempty"`
-	// Unsupported lists bits above the running kernel's last capability,
-	// which the kernel ignores at exec.
-	Unsupported string `json:"unsupported,omitempty"`
-}
-
 func (g *getter) print(path string, fc *model.FileCaps) {
 	if g.json {
-		g.printJSON(path, fc)
+		writeJSON(g.rep.out, fileJSON{Path: path, Caps: toCapsJSON(fc, g.last)})
 		return
 	}
-	fmt.Fprintln(g.out, manifest.Format(path, fc, g.last, g.rootid))
-}
-
-func (g *getter) printJSON(path string, fc *model.FileCaps) {
-	v := getJSON{Path: path}
-	if fc != nil {
-		text := fc.Caps().Format(g.last)
-		eff, root := fc.Effective, fc.RootID
-		v.Text, v.Effective, v.RootID = &text, &eff, &root
-		v.Permitted, v.Inheritable, v.Revision = fc.Permitted.Hex(), fc.Inheritable.Hex(), fc.Revision
-		if extra := (fc.Permitted | fc.Inheritable) &^ model.UpTo(g.last); extra != 0 {
-			v.Unsupported = extra.Hex()
-		}
-	}
-	b, _ := json.Marshal(v)
-	fmt.Fprintf(g.out, "%s\n", b)
+	fmt.Fprintln(g.rep.out, manifest.Format(path, fc, g.last, g.rootid))
 }

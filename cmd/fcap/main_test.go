@@ -34,7 +34,7 @@ func TestExitStatus(t *testing.T) {
 		{"get of a missing file", []string{"get", filepath.Join(dir, "missing")}, 1, "no such file"},
 		{"get of a directory", []string{"get", dir}, 1, "not a regular file (directory)"},
 		{"get of a file without caps", []string{"get", file}, 0, ""},
-		{"bad capability text", []string{"set", "cap_net_raw=epx", file}, 1, `invalid capability text "cap_net_raw=epx": unknown flag 'x'`},
+		{"bad capability text", []string{"set", "cap_net_raw=epx", file}, 2, `set: invalid capability text "cap_net_raw=epx": unknown flag 'x'`},
 		{"remove of a file without caps", []string{"remove", file}, 0, ""},
 		{"remove with one missing path", []string{"remove", filepath.Join(dir, "missing"), file}, 1, "no such file"},
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"fcap/xattr"
@@ -23,17 +21,13 @@ func runRemove(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("remove", "no PATH given")
 	}
-	failed := false
+	rep := newReporter(c.App.Writer, c.App.ErrWriter, false)
 	for _, path := range c.Args().Slice() {
 		if err := removeOne(path); err != nil {
-			failed = true
-			fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
+			rep.fail(path, err)
 		}
 	}
-	if failed {
-		return errFailed
-	}
-	return nil
+	return outcome(rep.failed, false)
 }
 
 func removeOne(path string) error {
@@ -42,6 +36,6 @@ func removeOne(path string) error {
 		return err
 	}
 	defer f.Close()
-	_, err = f.Remove()
+	_, err = f.RemoveCaps()
 	return err
 }

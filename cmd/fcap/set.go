@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
-	"fcap/capfile"
 	"fcap/host"
 	"fcap/model"
 	"fcap/xattr"
@@ -40,7 +38,6 @@ func setCommand() *cli.Command {
 type setPair struct {
 	text, path string
 	want       model.FileCaps
-	value      []byte
 }
 
 func runSet(c *cli.Context) error {
@@ -50,43 +47,35 @@ func runSet(c *cli.Context) error {
 	}
 	rootid := c.Uint64("rootid")
 	if rootid > 1<<32-2 {
-		return usagef("set", "rootid %d out of range", rootid)
+		return usagef("set", "--rootid %d out of range (0-%d)", rootid, uint64(1<<32-2))
 	}
-	pairs, err := parsePairs(c, args, uint32(rootid))
+	last, err := host.LastCap()
 	if err != nil {
 		return err
 	}
-	failed := false
+	pairs, err := parsePairs(c, args, last, uint32(rootid))
+	if err != nil {
+		return err
+	}
+	rep := newReporter(c.App.Writer, c.App.ErrWriter, false)
 	for _, p := range pairs {
-		var err error
 		if c.Bool("check") {
-			err = checkPair(c, p)
-		} else {
-			err = applyPair(p)
+			rep.failed = !checkPair(c, rep, p) || rep.failed
+			continue
 		}
-		if err != nil {
-			failed = true
-			if !errors.Is(err, errFailed) {
-				fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
-			}
+		if err := applyPair(p); err != nil {
+			rep.fail(p.path, err)
 		}
 	}
-	if failed {
-		return errFailed
-	}
-	return nil
+	return outcome(rep.failed, false)
 }
 
 // parsePairs turns every text into a value before anything is written,
-// so a bad text changes nothing on disk.
-func parsePairs(c *cli.Context, args []string, rootid uint32) ([]setPair, error) {
-	last, err := host.LastCap()
-	if err != nil {
-		return nil, err
-	}
+// so a bad text changes nothing on disk; a text that grants nothing at
+// exec is written, with a warning.
+func parsePairs(c *cli.Context, args []string, last model.Cap, rootid uint32) ([]setPair, error) {
 	var stdinText *string
 	var pairs []setPair
-	bad := false
 	for i := 0; i < len(args); i += 2 {
 		p := setPair{text: args[i], path: args[i+1]}
 		if p.text == "-" {
@@ -99,30 +88,16 @@ func parsePairs(c *cli.Context, args []string, rootid uint32) ([]setPair, error)
 			}
 			p.text = *stdinText
 		}
-		if err := p.resolve(last, rootid); err != nil {
-			fmt.Fprintf(c.App.ErrWriter, "fcap: %s\n", err)
-			bad = true
-			continue
+		var err error
+		if p.want, err = parseFileCaps("set", "", p.text, last, rootid); err != nil {
+			return nil, err
+		}
+		if (p.want.Permitted|p.want.Inheritable)&model.UpTo(last) == 0 && !c.Bool("check") {
+			fmt.Fprintf(c.App.ErrWriter, "fcap: warning: set %s: %q grants no capabilities at exec (the file will only stop ambient capabilities from passing through)\n", p.path, p.text)
 		}
 		pairs = append(pairs, p)
 	}
-	if bad {
-		return nil, errFailed
-	}
 	return pairs, nil
-}
-
-func (p *setPair) resolve(last model.Cap, rootid uint32) error {
-	caps, err := model.ParseText(p.text, last)
-	if err != nil {
-		return err
-	}
-	p.want, err = caps.ToFile(rootid)
-	if err != nil {
-		return fmt.Errorf("set %s: %q: %w", p.path, p.text, err)
-	}
-	p.value, err = capfile.Encode(p.want)
-	return err
 }
 
 // maxStdinText bounds what `-` reads: capability text is short, so more
@@ -168,54 +143,39 @@ func applyPair(p setPair) error {
 		return err
 	}
 	defer f.Close()
-	err = writeChecked(f, p.want, p.value)
-	if err != nil && !errors.As(err, new(*xattr.Error)) {
-		return fmt.Errorf("set %s: %w", p.path, err)
-	}
+	_, err = f.SetCaps(p.want)
 	return err
 }
 
-// checkPair compares without writing, as setcap -v does.
-func checkPair(c *cli.Context, p setPair) error {
+// checkPair compares without writing, as setcap -v does, and reports
+// whether the file matches.
+func checkPair(c *cli.Context, rep *reporter, p setPair) bool {
 	f, err := xattr.Open(p.path)
+	if err == nil {
+		defer f.Close()
+	}
+	var have model.FileCaps
+	if err == nil {
+		have, _, err = f.Caps()
+	}
 	if err != nil {
-		return err
+		rep.fail(p.path, err)
+		return false
 	}
-	defer f.Close()
-	have, _, err := current(f)
-	if err != nil {
-		return err
+	d := model.DiffLetters(have.Caps(), p.want.Caps())
+	same := d == "" && have.RootID == p.want.RootID
+	if c.Bool("quiet") {
+		return same
 	}
-	d := diffLetters(have.Caps(), p.want.Caps())
-	if d == "" && have.RootID == p.want.RootID {
-		if !c.Bool("quiet") {
-			fmt.Fprintf(c.App.Writer, "%s: OK\n", p.path)
-		}
-		return nil
+	msg := p.path + ": OK"
+	if !same {
+		msg = fmt.Sprintf("%s differs in [%s]", p.path, d)
 	}
-	msg := fmt.Sprintf("%s differs in [%s]", p.path, d)
 	if have.RootID != p.want.RootID {
 		msg += fmt.Sprintf(" rootid (has %d, want %d)", have.RootID, p.want.RootID)
 	}
-	if !c.Bool("quiet") {
-		fmt.Fprintln(c.App.Writer, msg)
-	}
-	return errFailed
-}
-
-// diffLetters names the sets that differ, in setcap's p, i, e order.
-func diffLetters(a, b model.Caps) string {
-	var s string
-	if a.Permitted != b.Permitted {
-		s += "p"
-	}
-	if a.Inheritable != b.Inheritable {
-		s += "i"
-	}
-	if a.Effective != b.Effective {
-		s += "e"
-	}
-	return s
+	fmt.Fprintln(c.App.Writer, msg)
+	return same
 }
 
 func isTerminal(f *os.File) bool {

@@ -9,7 +9,7 @@ _fcap() {
 	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat ps remove run set version --help -h --version -v' -- "$cur")); return ;;
 	apply) opts='--check --root --root-symlinks --fallback-setuid' ;;
 	audit) opts='--json --fail-on --one-file-system -x --all-filesystems' ;;
-	convert) opts='--caps --dry-run -n --revert --force' ;;
+	convert) opts='--caps --dry-run --revert --force' ;;
 	explain) opts='--pid --self --user --uid --euid --gid --egid --inh --prm --eff --amb --bnd --secbits --nnp --caps --no-caps --setuid --no-setuid --owner --json' ;;
 	get) opts='--recursive -r --verbose -v --rootid -n --json --one-file-system -x --all-filesystems' ;;
 	help|h) opts='' ;;

@@ -250,10 +250,10 @@ func TestWritesGoOnlyThroughTheCheckedDescriptor(t *testing.T) {
 		{"convert", func(t *testing.T) ([]string, []string) {
 			writeFile(t, f, 0o4755)
 			return []string{"convert", "--caps", "cap_net_raw=ep", f}, []string{f}
-		}, 2, 0, "convert"},
+		}, 3, 0, "convert"}, // the capabilities, convert's record, the mode
 		{"convert --revert", func(t *testing.T) ([]string, []string) {
 			setXattrHex(t, f, capNetRawEP)
-			return []string{"convert", "--revert", "--caps", "cap_net_raw=ep", f}, []string{f}
+			return []string{"convert", "--revert", "--force", f}, []string{f}
 		}, 2, 0, "convert"},
 		{"apply", func(t *testing.T) ([]string, []string) {
 			setXattrHex(t, g, capChownP)
