@@ -62,3 +62,26 @@ func TestParseKeptRefusesWhatCannotBeKept(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseKept checks that ParseKept never panics, that its errors are
+// typed, and that what it accepts holds its invariants: every kept
+// capability is inheritable too, and none is above the kernel's last.
+func FuzzParseKept(f *testing.F) {
+	f.Add("cap_net_bind_service+ep", "+cap_chown -CAP_NET_RAW")
+	f.Add("cap_net_raw+i =ep cap_kill-ep", "+all -none")
+	f.Add("63+ep", "-")
+	f.Fuzz(func(t *testing.T, text, adjust string) {
+		k, err := ParseKept(text, []string{adjust}, 40)
+		if err != nil {
+			var te *model.TextError
+			var ke *KeptError
+			if !errors.As(err, &te) && !errors.As(err, &ke) {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			return
+		}
+		if k.Ambient&^k.Inheritable != 0 || k.All()&^model.UpTo(40) != 0 {
+			t.Fatalf("ParseKept(%q, %q) = %+v breaks an invariant", text, adjust, k)
+		}
+	})
+}
