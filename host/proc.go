@@ -2,6 +2,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -95,4 +96,23 @@ func NoSuid(fd int) (bool, error) {
 		return false, fmt.Errorf("fstatfs: %w", err)
 	}
 	return st.Flags&unix.ST_NOSUID != 0, nil
+}
+
+// atSecureType is AT_SECURE from <elf.h>.
+const atSecureType = 23
+
+// AtSecure reports the calling process's AT_SECURE: whether the exec
+// that started it changed its ids or gave it capabilities it did not
+// inherit (a set-id file, file capabilities).
+func AtSecure() (bool, error) {
+	auxv, err := unix.Auxv()
+	if err != nil {
+		return false, fmt.Errorf("reading auxv: %w", err)
+	}
+	for _, kv := range auxv {
+		if kv[0] == atSecureType {
+			return kv[1] != 0, nil
+		}
+	}
+	return false, errors.New("no AT_SECURE in auxv")
 }

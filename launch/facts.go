@@ -15,6 +15,9 @@ type Facts struct {
 	Self cred.State
 	// LastCap is the kernel's highest capability number.
 	LastCap model.Cap
+	// Elevated says fcap's own exec gave it privileges its caller did not
+	// have (AT_SECURE: a set-id bit or file capabilities on fcap).
+	Elevated bool
 }
 
 // ReadFacts reads fcap's own state and the kernel's last capability.
@@ -33,7 +36,11 @@ func ReadFacts() (Facts, error) {
 	if err := sameThreads(self); err != nil {
 		return Facts{}, err
 	}
-	return Facts{Self: self, LastCap: last}, nil
+	elevated, err := host.AtSecure()
+	if err != nil {
+		return Facts{}, err
+	}
+	return Facts{Self: self, LastCap: last, Elevated: elevated}, nil
 }
 
 // sameThreads checks that every thread of fcap has the credentials of

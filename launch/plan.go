@@ -50,6 +50,13 @@ type PlanError struct {
 func (e *PlanError) Error() string { return e.Err.Error() }
 func (e *PlanError) Unwrap() error { return e.Err }
 
+// ErrElevated refuses a launch by an fcap that its own exec made more
+// privileged than its caller (a set-user-ID bit or file capabilities on
+// the fcap binary): fcap run has no policy saying who may become whom, so
+// it acts only for callers that already hold the privileges it uses.
+var ErrElevated = errors.New("fcap was given privileges its caller does not have (set-user-ID or file capabilities on the fcap binary): " +
+	"fcap run has no policy on who may become whom, so it runs only for callers that hold the privileges themselves (a root shell, a service manager, a container runtime)")
+
 // New validates intent against fcap's own process and the kernel and
 // returns the plan. It rehearses the whole change of credentials on a
 // thread that is thrown away afterwards, and there checks that the
@@ -73,6 +80,9 @@ func New(in Intent) (*Plan, error) {
 // Compute builds the plan from intent and facts without rehearsing it:
 // it reads the user and group databases and the program's file only.
 func Compute(in Intent, facts Facts) (*Plan, error) {
+	if facts.Elevated {
+		return nil, &PlanError{Err: ErrElevated}
+	}
 	p := &Plan{Self: facts.Self, LastCap: facts.LastCap, NoNewPrivs: in.NoNewPrivs || facts.Self.NoNewPrivs,
 		Securebits: in.securebits(), DropBounding: !in.KeepBounding}
 	steps := []func(*Intent) error{p.resolveCaps, p.resolveIdentity, p.checkOwnCaps, p.resolveProgram, p.predict}

@@ -122,3 +122,11 @@ func TestComputeWarnsAboutWhatStaysRisky(t *testing.T) {
 		}
 	}
 }
+
+func TestComputeRefusesAnElevatedFcap(t *testing.T) {
+	facts := rootFacts()
+	facts.Elevated = true
+	if _, err := Compute(Intent{User: "40001", Group: "1", Program: "/bin/true"}, facts); !errors.Is(err, ErrElevated) {
+		t.Errorf("err = %v, want ErrElevated", err)
+	}
+}

@@ -198,3 +198,34 @@ func copyProbe(t *testing.T, src, dst string) string {
 	}
 	return dst
 }
+
+// TestRefusesWhenFcapItselfIsPrivileged: an fcap binary given
+// cap_setuid, cap_setgid and cap_setpcap as file capabilities (or made
+// setuid root) must not let the user who runs it become anyone: fcap run
+// refuses, and the program does not start.
+func TestRefusesWhenFcapItselfIsPrivileged(t *testing.T) {
+	e := setup(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("needs setpriv to run fcap as nobody")
+	}
+	capped := copyProbe(t, e.fcap, filepath.Join(e.dir, "fcap-capped"))
+	suid := copyProbe(t, e.fcap, filepath.Join(e.dir, "fcap-suid"))
+	if err := os.Chmod(suid, os.ModeSetuid|0o755); err != nil {
+		t.Fatal(err)
+	}
+	binaries := []string{suid}
+	if err := testenv.CanStoreCaps(e.dir); err != nil {
+		t.Logf("file capabilities not covered: %v", err)
+	} else if r := run(t, e.fcap, "set", "cap_setuid,cap_setgid,cap_setpcap=ep", capped); r.code != 0 {
+		t.Fatalf("fcap set: %s", r.stderr)
+	} else {
+		binaries = append(binaries, capped)
+	}
+	for _, bin := range binaries {
+		r := run(t, "setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", bin,
+			"run", "--user", "root", "--", e.probe, "status")
+		if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "privileges its caller does not have") {
+			t.Errorf("%s run by nobody: exit %d, stdout %q, stderr %q; want a refusal", filepath.Base(bin), r.code, r.stdout, r.stderr)
+		}
+	}
+}
