@@ -1,9 +1,13 @@
 package launch
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"fcap/host"
 	"fcap/model/cred"
@@ -44,7 +48,8 @@ func (p *Plan) verifyAllThreads() error {
 	})
 }
 
-// forEachThread calls fn with the state of each thread of the process.
+// forEachThread calls fn with the state of each thread of the process;
+// a thread that ends meanwhile is skipped.
 func forEachThread(fn func(tid string, s cred.State) error) error {
 	tids, err := host.Threads()
 	if err != nil {
@@ -52,6 +57,9 @@ func forEachThread(fn func(tid string, s cred.State) error) error {
 	}
 	for _, tid := range tids {
 		s, err := host.ReadThreadStatus(tid)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
