@@ -127,7 +127,7 @@ func runError(err error) error {
 // printRun writes the plan, then explain's report of the exec.
 func printRun(w io.Writer, p *launch.Plan) {
 	id := p.Identity
-	fmt.Fprintf(w, "program:      %s\n", strings.Join(p.Argv, " "))
+	fmt.Fprintf(w, "program:      %s (argv: %s)\n", p.Path, strings.Join(p.Argv, " "))
 	fmt.Fprintf(w, "user:         %s\n", describeIDs(id))
 	fmt.Fprintf(w, "keeps:        %s\n", p.Kept.Ambient.Describe(p.LastCap))
 	if only := p.Kept.Inheritable &^ p.Kept.Ambient; only != 0 {
