@@ -11,7 +11,6 @@ import (
 
 	"fcap/host"
 	"fcap/model"
-	"fcap/model/cred"
 	"fcap/procs"
 )
 
@@ -93,39 +92,9 @@ func printProcesses(w io.Writer, ps []procs.Process, last model.Cap) {
 			amb = s.Ambient.Describe(last)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", p.PID, p.PPid, p.User, p.Name,
-			procCaps(s).Format(last), amb, s.Bounding.Describe(last))
+			s.Caps().Format(last), amb, s.Bounding.Describe(last))
 	}
 	tw.Flush()
-}
-
-func procCaps(s cred.State) model.Caps {
-	return model.Caps{Effective: s.Effective, Permitted: s.Permitted, Inheritable: s.Inheritable}
-}
-
-// iabText writes the inheritable, ambient and bounding sets as libcap's
-// IAB text (cap_iab_to_text, captree): "cap_x" inheritable, "^cap_x"
-// ambient (and inheritable), "!cap_x" dropped from the bounding set,
-// "!%cap_x" dropped and inheritable.
-func iabText(s cred.State, last model.Cap) string {
-	var parts []string
-	for c := model.Cap(0); c <= last; c++ {
-		i, a, nb := s.Inheritable.Has(c), s.Ambient.Has(c), !s.Bounding.Has(c)
-		if !i && !a && !nb {
-			continue
-		}
-		prefix := ""
-		if nb {
-			prefix = "!"
-		}
-		switch {
-		case a:
-			prefix += "^"
-		case nb && i:
-			prefix += "%"
-		}
-		parts = append(parts, prefix+c.String())
-	}
-	return strings.Join(parts, ",")
 }
 
 // printProcess writes one process in full.
@@ -145,8 +114,8 @@ func printProcess(w io.Writer, p procs.Process, last model.Cap) {
 	}{{"inheritable", s.Inheritable}, {"permitted", s.Permitted}, {"effective", s.Effective}, {"ambient", s.Ambient}, {"bounding", s.Bounding}} {
 		row(set.name, "%s", set.v.Describe(last))
 	}
-	row("text", "%s", procCaps(s).Format(last))
-	row("iab", "%s", iabText(s, last))
+	row("text", "%s", s.Caps().Format(last))
+	row("iab", "%s", s.IAB(last))
 	if p.SecurebitsKnown {
 		row("securebits", "%s", s.Securebits)
 	} else {
@@ -177,7 +146,7 @@ type processJSON struct {
 
 func toProcessJSON(p procs.Process, last model.Cap) processJSON {
 	out := processJSON{PID: p.PID, PPID: p.PPid, Name: p.Name, User: p.User, KernelThread: p.KernelThread(),
-		Text: procCaps(p.Cred).Format(last), IAB: iabText(p.Cred, last), State: toStateJSON(p.Cred)}
+		Text: p.Cred.Caps().Format(last), IAB: p.Cred.IAB(last), State: toStateJSON(p.Cred)}
 	if !p.SecurebitsKnown {
 		out.State.Securebits = nil
 	}
