@@ -39,9 +39,16 @@ type Who struct {
 	IDs string
 	// Namespace describes its user namespace; "" for fcap's own.
 	Namespace string
+	// Text, when set, is the whole description: a context that makes
+	// the parent says what it is ("fcap right before it executes the
+	// program", "the container's process").
+	Text string
 }
 
 func (w Who) String() string {
+	if w.Text != "" {
+		return w.Text
+	}
 	var s string
 	switch w.Kind {
 	case "self":
@@ -62,11 +69,19 @@ func (w Who) String() string {
 // Subject names the parent in a verdict: its user, or another process
 // by its pid and command.
 func (w Who) Subject() string {
-	if w.Kind == "pid" {
+	switch {
+	case w.User == "" && w.Text != "":
+		return w.Text
+	case w.Kind == "pid":
 		return fmt.Sprintf("pid %d (%s)", w.PID, w.Command)
 	}
 	return w.User
 }
+
+// UserName names kernel uid u of a process in user namespace ns (nil:
+// fcap's own) for people: the user database's name in fcap's namespace,
+// the id inside another.
+func UserName(u uint32, ns *cred.UserNS) string { return userName(u, ns) }
 
 // FromPID reads the parent state of a running process: its credentials,
 // user namespace, root and working directory. Its securebits are not

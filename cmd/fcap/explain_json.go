@@ -10,36 +10,62 @@ import (
 	"fcap/model/execve"
 )
 
-// stateJSON is a process state in `fcap explain --json`: kernel ids (as
-// /proc shows them from fcap's namespace), sets in hex.
+// stateJSON is a process state in every command's JSON (the STATE
+// object of `fcap explain --json`, `fcap run --dry-run --json`, `fcap ps
+// --json`): ids (kernel ids, as /proc shows them from fcap's namespace),
+// groups, the five sets in hex and by name, securebits and no_new_privs.
 type stateJSON struct {
-	UID         uint32   `json:"uid"`
-	EUID        uint32   `json:"euid"`
-	SUID        uint32   `json:"suid"`
-	FSUID       uint32   `json:"fsuid"`
-	GID         uint32   `json:"gid"`
-	EGID        uint32   `json:"egid"`
-	SGID        uint32   `json:"sgid"`
-	FSGID       uint32   `json:"fsgid"`
-	Groups      []uint32 `json:"groups"`
-	Inheritable string   `json:"inheritable"`
-	Permitted   string   `json:"permitted"`
-	Effective   string   `json:"effective"`
-	Ambient     string   `json:"ambient"`
-	Bounding    string   `json:"bounding"`
-	Securebits  uint32   `json:"securebits"`
-	NoNewPrivs  bool     `json:"no_new_privs"`
+	UID         uint32    `json:"uid"`
+	EUID        uint32    `json:"euid"`
+	SUID        uint32    `json:"suid"`
+	FSUID       uint32    `json:"fsuid"`
+	GID         uint32    `json:"gid"`
+	EGID        uint32    `json:"egid"`
+	SGID        uint32    `json:"sgid"`
+	FSGID       uint32    `json:"fsgid"`
+	Groups      []uint32  `json:"groups"`
+	Inheritable string    `json:"inheritable"`
+	Permitted   string    `json:"permitted"`
+	Effective   string    `json:"effective"`
+	Ambient     string    `json:"ambient"`
+	Bounding    string    `json:"bounding"`
+	Names       setsNames `json:"names"`
+	Securebits  *uint32   `json:"securebits"`
+	NoNewPrivs  bool      `json:"no_new_privs"`
+}
+
+// setsNames are the five sets of a state by capability name.
+type setsNames struct {
+	Inheritable []string `json:"inheritable"`
+	Permitted   []string `json:"permitted"`
+	Effective   []string `json:"effective"`
+	Ambient     []string `json:"ambient"`
+	Bounding    []string `json:"bounding"`
 }
 
 func toStateJSON(p cred.State) stateJSON {
-	groups := append([]uint32{}, p.Groups...)
+	groups := p.Groups
+	if groups == nil {
+		groups = []uint32{}
+	}
 	return stateJSON{
-		UID: p.UID, EUID: p.EUID, SUID: p.SUID, FSUID: p.FSUID, GID: p.GID, EGID: p.EGID, SGID: p.SGID, FSGID: p.FSGID,
-		Groups:      groups,
+		UID: p.UID, EUID: p.EUID, SUID: p.SUID, FSUID: p.FSUID,
+		GID: p.GID, EGID: p.EGID, SGID: p.SGID, FSGID: p.FSGID, Groups: groups,
 		Inheritable: p.Inheritable.Hex(), Permitted: p.Permitted.Hex(), Effective: p.Effective.Hex(),
 		Ambient: p.Ambient.Hex(), Bounding: p.Bounding.Hex(),
-		Securebits: uint32(p.Securebits), NoNewPrivs: p.NoNewPrivs,
+		Names: setsNames{Inheritable: p.Inheritable.List(), Permitted: p.Permitted.List(), Effective: p.Effective.List(),
+			Ambient: p.Ambient.List(), Bounding: p.Bounding.List()},
+		Securebits: ptr(uint32(p.Securebits)), NoNewPrivs: p.NoNewPrivs,
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// writeIndentedJSON writes v as one indented JSON document.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // parentJSON is the parent: who it is, its state and its namespace.
@@ -179,6 +205,12 @@ type explainJSON struct {
 }
 
 func printExplainJSON(w io.Writer, ex explain.Report, expect *explain.Expectation) error {
+	return writeIndentedJSON(w, toExplainJSON(ex, expect))
+}
+
+// toExplainJSON is the report as `fcap explain --json` prints it; expect
+// is --expect (nil: none).
+func toExplainJSON(ex explain.Report, expect *explain.Expectation) explainJSON {
 	p := ex.Parent
 	out := explainJSON{Verdict: ex.Verdict, File: ex.Program.Steps[0].Path,
 		Parent: parentJSON{Who: p.Who.String(), Kind: p.Who.Kind, PID: p.Who.PID, Command: p.Who.Command, User: p.Who.User,
@@ -200,9 +232,7 @@ func printExplainJSON(w io.Writer, ex explain.Report, expect *explain.Expectatio
 		miss := ex.Missing(*expect)
 		out.Expect = &expectJSON{Caps: expect.Caps.List(), Set: expect.SetName(), Met: miss == 0, Missing: nonNil(miss.List())}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }
 
 func toResultJSON(r execve.Result) resultJSON {

@@ -19,7 +19,7 @@ func printExplain(w io.Writer, ex explain.Report, expect *explain.Expectation) {
 		printExpect(w, ex, *expect)
 	}
 	fmt.Fprintf(w, "\nparent:  %s\n", ex.Parent.Who)
-	fmt.Fprintf(w, "         %s\n", describeIDs(ex.Parent.State))
+	fmt.Fprintf(w, "         %s\n", stateIDs(ex.Parent.State))
 	printFiles(w, ex)
 	for _, n := range ex.Notes() {
 		fmt.Fprintf(w, "note:    %s\n", n)
@@ -68,8 +68,8 @@ func printExpect(w io.Writer, ex explain.Report, e explain.Expectation) {
 	fmt.Fprintf(w, "expectation met: the child has %s in its %s set\n", e.Caps.Names(), e.SetName())
 }
 
-// describeIDs writes every id of a state, and its namespace's view.
-func describeIDs(s cred.State) string {
+// stateIDs writes every id of a state.
+func stateIDs(s cred.State) string {
 	return fmt.Sprintf("uid %d/%d/%d/%d, gid %d/%d/%d/%d (real/effective/saved/fs), groups %s",
 		s.UID, s.EUID, s.SUID, s.FSUID, s.GID, s.EGID, s.SGID, s.FSGID, groupList(s.Groups))
 }

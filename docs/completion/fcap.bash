@@ -6,7 +6,7 @@ _fcap() {
 		case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
 	done
 	case $cmd in
-	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat remove set version --help -h --version -v' -- "$cur")); return ;;
+	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat ps remove run set version --help -h --version -v' -- "$cur")); return ;;
 	apply) opts='--check --root --root-symlinks --fallback-setuid' ;;
 	audit) opts='--json --fail-on --one-file-system -x --all-filesystems' ;;
 	convert) opts='--caps --dry-run --revert --force' ;;
@@ -14,7 +14,9 @@ _fcap() {
 	get) opts='--recursive -r --verbose -v --rootid -n --json --one-file-system -x --all-filesystems' ;;
 	help|h) opts='' ;;
 	install-compat) opts='--force -f --target' ;;
+	ps) opts='--pid -p --all -a --json' ;;
 	remove) opts='' ;;
+	run) opts='--user -u --group -g --groups --init-groups --caps --adjust --keep-bounding --nnp --secbits --dry-run -n --json' ;;
 	set) opts='--rootid -n --quiet -q --check' ;;
 	version) opts='' ;;
 	esac
