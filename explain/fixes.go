@@ -64,6 +64,8 @@ func (r Report) fixFor(rule string, d execve.Step) string {
 		if strings.HasSuffix(d.Path, "\r") {
 			return "the #! line ends in a carriage return: convert the script to Unix line endings (`sed -i 's/\\r$//' SCRIPT` or dos2unix)"
 		}
+	case "loader-missing":
+		return fmt.Sprintf("the binary was linked for a system whose dynamic loader is %s (a glibc binary in a musl image, or the reverse, fails so): install that loader where the program runs, or build the program statically", d.Loader.Path)
 	case "script-no-interpreter":
 		return "name the interpreter on the #! line (`#!/bin/sh`)"
 	case "exec-depth":

@@ -44,6 +44,9 @@ func Inspect(fs *FS, p string) (Program, error) {
 		if err != nil {
 			return prog, err
 		}
+		if err := fs.addLoader(&prog, &s); err != nil {
+			return prog, err
+		}
 		prog.Steps = append(prog.Steps, s)
 		prog.Mounts = append(prog.Mounts, mnt)
 		prog.noteStep(s)
@@ -54,6 +57,30 @@ func Inspect(fs *FS, p string) (Program, error) {
 	}
 	return prog, nil
 }
+
+// addLoader gathers the program interpreter (dynamic loader) an ELF
+// binary names, which the kernel opens too.
+func (fs *FS) addLoader(prog *Program, s *execve.Step) error {
+	if s.Format != execve.FormatELF || s.Loader == nil {
+		return nil
+	}
+	if s.Loader.Path == unknownLoader {
+		s.Loader = nil
+		prog.Notes = append(prog.Notes, fmt.Sprintf("the program interpreter of %s lies beyond its first %d KiB: it is not checked", s.Path, execve.ELFHeadMax>>10))
+		return nil
+	}
+	l, _, err := fs.open(s.Loader.Path, true)
+	if err != nil {
+		return fmt.Errorf("program interpreter of %s: %w", s.Path, err)
+	}
+	l.Loader = nil // the kernel does not follow a loader's own
+	s.Loader = &l
+	return nil
+}
+
+// unknownLoader marks an ELF binary whose program interpreter cannot
+// be read from its head.
+const unknownLoader = "\x00unknown"
 
 // noteStep adds what people should know about how a step was found.
 func (prog *Program) noteStep(s execve.Step) {
@@ -169,9 +196,11 @@ func readCaps(f *xattr.File, t *execve.Target) error {
 	return nil
 }
 
-// readHead reads the first bytes of the file: its format and "#!" line.
+// readHead reads the first bytes of the file: its format, its "#!" line
+// or, for an ELF binary, its program interpreter (put in s.Loader with
+// only its path; Inspect gathers the rest).
 func readHead(f *xattr.File, s *execve.Step) error {
-	head := make([]byte, execve.ShebangMax)
+	head := make([]byte, execve.ELFHeadMax)
 	n, err := f.ReadHead(head)
 	if err != nil {
 		return err
@@ -179,7 +208,16 @@ func readHead(f *xattr.File, s *execve.Step) error {
 	if n == 0 && f.Stat.Size > 0 {
 		return fmt.Errorf("%s: fcap cannot read its first bytes to tell a script from a binary (run fcap as root)", f.Path)
 	}
+	s.Size = f.Stat.Size
 	s.Format = execve.DetectFormat(head[:n])
-	s.Shebang, _ = execve.ParseShebang(head[:n])
+	s.Shebang, _ = execve.ParseShebang(head[:min(n, execve.ShebangMax)])
+	if s.Format == execve.FormatELF {
+		switch interp, ok, known := execve.ELFInterpreter(head[:n]); {
+		case !known && n >= execve.ELFHeadMax:
+			s.Loader = &execve.Step{Path: unknownLoader}
+		case ok:
+			s.Loader = &execve.Step{Path: interp}
+		}
+	}
 	return nil
 }

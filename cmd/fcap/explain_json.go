@@ -100,12 +100,14 @@ func toUsernsJSON(ns *cred.UserNS) *usernsJSON {
 
 // fileJSONExplain is one file exec opens.
 type fileJSONExplain struct {
-	Path        string    `json:"path"`
-	Resolved    string    `json:"resolved,omitempty"`
-	LookupError string    `json:"lookup_error,omitempty"`
-	Format      string    `json:"format,omitempty"`
-	Interpreter *string   `json:"interpreter,omitempty"`
-	InterpArg   string    `json:"interpreter_arg,omitempty"`
+	Path        string  `json:"path"`
+	Resolved    string  `json:"resolved,omitempty"`
+	LookupError string  `json:"lookup_error,omitempty"`
+	Format      string  `json:"format,omitempty"`
+	Interpreter *string `json:"interpreter,omitempty"`
+	InterpArg   string  `json:"interpreter_arg,omitempty"`
+	// Loader is an ELF binary's program interpreter (PT_INTERP).
+	Loader      string    `json:"loader,omitempty"`
 	Mode        string    `json:"mode,omitempty"`
 	Type        string    `json:"type,omitempty"`
 	UID         uint32    `json:"uid"`
@@ -143,6 +145,9 @@ func toFileJSON(ex explain.Report, i int) fileJSONExplain {
 	}
 	if s.Format == execve.FormatScript && s.Shebang.Bad == "" {
 		f.Interpreter, f.InterpArg = &s.Shebang.Interp, s.Shebang.Arg
+	}
+	if s.Loader != nil {
+		f.Loader = s.Loader.Path
 	}
 	return f
 }

@@ -118,6 +118,9 @@ func describeStep(s execve.Step, ignored bool, last model.Cap) string {
 	if s.Format == execve.FormatScript && s.Shebang.Bad == "" {
 		kind = fmt.Sprintf("script for %q", s.Shebang.Interp)
 	}
+	if s.Loader != nil {
+		kind += " (loader " + execve.ShowPath(s.Loader.Path) + ")"
+	}
 	if t.Mode&0o170000 != 0o100000 {
 		kind = "not a regular file"
 	}

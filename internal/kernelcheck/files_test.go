@@ -34,6 +34,11 @@ func prepare(s *scenario) error {
 	if err := setFile(s.Loc.Probes[s.Probe], s.File); err != nil {
 		return err
 	}
+	if s.Loader != nil {
+		if err := prepareLoader(s.Loc, s.Loader); err != nil {
+			return err
+		}
+	}
 	for _, sc := range s.Scripts {
 		p := filepath.Join(s.Loc.Sub, sc.Name)
 		if err := os.WriteFile(p, []byte(sc.Line), 0o700); err != nil {

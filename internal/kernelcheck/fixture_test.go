@@ -35,6 +35,9 @@ type location struct {
 	// owner, mode, xattr and ACL each scenario sets.
 	Probes map[string]string
 	Raw    []rawFile
+	// Loader is the program interpreter the location's cat names (a
+	// file each scenario makes), and realLoader the one /bin/cat names.
+	Loader, realLoader string
 }
 
 // rawFile is a copy of cat on the ext4 image carrying a security.capability
@@ -86,6 +89,9 @@ func newFixture(t *testing.T, r *rand.Rand, self string, lastCap model.Cap) *fix
 		f.locs = append(f.locs, probeLocation(t, loc, probes))
 	}
 
+	if err := f.addLoaderLocation(t, r); err != nil {
+		t.Logf("no dynamic-loader location, loaders are not covered: %v", err)
+	}
 	if err := f.addExt4(t, r, lastCap); err != nil {
 		t.Logf("no raw-xattr ext4 image, malformed values are not covered: %v", err)
 	}

@@ -32,6 +32,8 @@ type scenario struct {
 	// Path is what the launcher executes, relative to Cwd when not
 	// absolute.
 	Path, Cwd string
+	// Loader is set for the loader location: what to do to the loader.
+	Loader *loaderSetup
 }
 
 // fileSetup is what a scenario sets on a file or directory.
@@ -67,6 +69,9 @@ func (s *scenario) String() string {
 		fmt.Fprintf(&b, "\nscript: %s %q %s", sc.Name, sc.Line, sc.fileSetup)
 	}
 	fmt.Fprintf(&b, "\nprobe:  %s %s", s.Probe, s.File)
+	if l := s.Loader; l != nil {
+		fmt.Fprintf(&b, "\nloader: %s %s %s in dir %s", s.Loc.Loader, l.Kind, l.File, l.Dir)
+	}
 	return b.String()
 }
 
@@ -141,7 +146,7 @@ func (g *generator) fill(s *scenario) {
 		s.Dir.ACL = g.acl()
 	}
 	s.Probe = "cat"
-	if g.chance(50) {
+	if _, ok := s.Loc.Probes["self"]; ok && g.chance(50) {
 		s.Probe = "self"
 	}
 	s.File.UID, s.File.GID = g.pick(g.ids.owners), g.pick(g.ids.fileGroups)
@@ -150,7 +155,10 @@ func (g *generator) fill(s *scenario) {
 		s.File.ACL = g.acl()
 	}
 	s.Path, s.Cwd = s.Loc.Probes[s.Probe], "/"
-	if g.chance(20) {
+	switch {
+	case s.Loc.Loader != "":
+		s.Loader = g.loader()
+	case g.chance(20):
 		g.scripts(s)
 	}
 }

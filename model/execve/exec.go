@@ -21,7 +21,8 @@ type Result struct {
 	// Err is "" when exec succeeds (or when the outcome is undetermined,
 	// see Possible), otherwise the errno it fails with: "EPERM",
 	// "EINVAL", "ERANGE", "EACCES", "ENOENT", "ENOTDIR", "ENOEXEC",
-	// "ELOOP" or "ENAMETOOLONG".
+	// "ELOOP", "ENAMETOOLONG", or for a broken program interpreter "EIO"
+	// or "ELIBBAD".
 	Err string
 	// Why says in one sentence why exec fails; "" when it does not.
 	Why string

@@ -2,6 +2,7 @@ package execve
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,20 @@ func FuzzParseACL(f *testing.F) {
 		in := Inode{Mode: 0o100750, UID: 1, GID: 2, ACL: a}
 		mayExecute(userState(1000), in)
 		maySearch(userState(1000), in)
+	})
+}
+
+// FuzzELFInterpreter checks that ELFInterpreter never panics and that an
+// interpreter it finds lies in the head.
+func FuzzELFInterpreter(f *testing.F) {
+	if b, err := os.ReadFile("/bin/true"); err == nil {
+		f.Add(b[:min(len(b), 4096)])
+	}
+	f.Add([]byte("\x7fELF\x01\x01"))
+	f.Fuzz(func(t *testing.T, head []byte) {
+		interp, ok, known := ELFInterpreter(head)
+		if ok && (!known || !bytes.Contains(head, []byte(interp))) {
+			t.Fatalf("ELFInterpreter = %q %v %v", interp, ok, known)
+		}
 	})
 }

@@ -38,6 +38,13 @@ type Step struct {
 	// when it is a script.
 	Format  Format
 	Shebang Shebang
+	// Size is the file's size.
+	Size int64
+	// Loader is, for an ELF binary that names a program interpreter
+	// (PT_INTERP, its dynamic loader), that file: the ELF loader opens it
+	// as exec opens a program (ENOENT, EACCES) and reads its header (EIO
+	// when shorter, ELIBBAD when not ELF) before the credential rules.
+	Loader *Step
 }
 
 // Lookup is the path walk: each directory searched on the way, in order
@@ -68,7 +75,7 @@ func Run(p cred.State, prog Program, last model.Cap) Result {
 	r := Result{}
 	for i := 0; i < len(prog.Steps); i++ {
 		s := prog.Steps[i]
-		if !r.open(p, s, i, last) {
+		if !r.open(p, s, i) {
 			return r
 		}
 		if i > MaxScripts {
@@ -76,6 +83,9 @@ func Run(p cred.State, prog Program, last model.Cap) Result {
 		}
 		switch s.Format {
 		case FormatELF:
+			if s.Loader != nil && !r.openLoader(p, *s.Loader, i) {
+				return r
+			}
 			c := Predict(p, s.File, last)
 			c.Rules = append(r.Rules, c.Rules...)
 			c.Step = i
@@ -94,7 +104,19 @@ func Run(p cred.State, prog Program, last model.Cap) Result {
 // open is do_open_execat: the path walk, the file type, the mount's
 // noexec flag, then execute permission. It reports false when the open
 // fails (r then holds the error).
-func (r *Result) open(p cred.State, s Step, i int, last model.Cap) bool {
+func (r *Result) open(p cred.State, s Step, i int) bool {
+	if !r.searchDirs(p, s, i) {
+		return false
+	}
+	if s.Lookup.Err != "" {
+		r.failed(s.Lookup.Err, i, "lookup-failed", s.Lookup.ErrDetail)
+		return false
+	}
+	return r.openFound(p, s, i)
+}
+
+// searchDirs checks search permission on each directory of the walk.
+func (r *Result) searchDirs(p cred.State, s Step, i int) bool {
 	for _, d := range s.Lookup.Dirs {
 		a := maySearch(p, d.Inode)
 		if !a.ok {
@@ -106,10 +128,12 @@ func (r *Result) open(p cred.State, s Step, i int, last model.Cap) bool {
 			r.rule("search-override", "directory %s: %s", ShowPath(d.Path), a.how)
 		}
 	}
-	if s.Lookup.Err != "" {
-		r.failed(s.Lookup.Err, i, "lookup-failed", s.Lookup.ErrDetail)
-		return false
-	}
+	return true
+}
+
+// openFound checks the file found: its type, its mount's noexec flag
+// and execute permission (may_open).
+func (r *Result) openFound(p cred.State, s Step, i int) bool {
 	f := s.File
 	r.Where = s.Path
 	switch {
@@ -129,6 +153,33 @@ func (r *Result) open(p cred.State, s Step, i int, last model.Cap) bool {
 		r.rule("exec-override", "%s: %s", ShowPath(s.Path), a.how)
 	}
 	r.Where = ""
+	return true
+}
+
+// openLoader opens an ELF binary's program interpreter and checks its
+// header as load_elf_binary does. It reports false when that fails.
+func (r *Result) openLoader(p cred.State, l Step, i int) bool {
+	r.rule("loader", "the binary names the program interpreter %s: the kernel opens it too, with the same checks", ShowPath(l.Path))
+	if !r.searchDirs(p, l, i) {
+		return false
+	}
+	if l.Lookup.Err != "" {
+		r.failed(l.Lookup.Err, i, "loader-missing", fmt.Sprintf("the binary's program interpreter (dynamic loader) %s cannot be found: %s", ShowPath(l.Path), l.Lookup.ErrDetail))
+		return false
+	}
+	if !r.openFound(p, l, i) {
+		return false
+	}
+	switch {
+	case l.Size < elfHeaderSize:
+		r.Where = l.Path
+		r.failed("EIO", i, "loader-short", fmt.Sprintf("the program interpreter %s is shorter than an ELF header", ShowPath(l.Path)))
+		return false
+	case l.Format != FormatELF:
+		r.Where = l.Path
+		r.failed("ELIBBAD", i, "loader-not-elf", fmt.Sprintf("the program interpreter %s is not an ELF file", ShowPath(l.Path)))
+		return false
+	}
 	return true
 }
 

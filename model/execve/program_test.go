@@ -155,3 +155,36 @@ func TestDACOverrideNeedsMappedOwners(t *testing.T) {
 		t.Errorf("unmapped owner: err %q, want EACCES: cap_dac_override does not reach it", r.Err)
 	}
 }
+
+func TestRunChecksTheDynamicLoader(t *testing.T) {
+	withLoader := func(l Step) Program {
+		p := elfProgram(file(0o755, 0, 0))
+		p.Steps[0].Loader = &l
+		return p
+	}
+	ld := func(mode uint32, size int64, f Format) Step {
+		return Step{Path: "/lib/ld.so", File: file(mode, 0, 0), Format: f, Size: size}
+	}
+	privateDir := ld(0o755, 1000, FormatELF)
+	privateDir.Lookup.Dirs = []Dir{{Path: "/lib", Inode: Inode{Mode: 0o40700}}}
+	privateDir.Lookup.Err = "ENOENT"
+	tests := []struct {
+		name string
+		l    Step
+		err  string
+		rule string
+	}{
+		{"a good loader", ld(0o755, 1000, FormatELF), "", "loader"},
+		{"a missing loader (a glibc binary in a musl image)", Step{Path: "/lib/ld.so", Lookup: Lookup{Err: "ENOENT", ErrDetail: "/lib/ld.so does not exist"}}, "ENOENT", "loader-missing"},
+		{"search permission comes before the missing file", privateDir, "EACCES", "search-denied"},
+		{"a loader the caller may not execute", ld(0o700, 1000, FormatELF), "EACCES", "exec-denied"},
+		{"a loader shorter than an ELF header", ld(0o755, 10, FormatUnknown), "EIO", "loader-short"},
+		{"a loader that is not ELF", ld(0o755, 200, FormatScript), "ELIBBAD", "loader-not-elf"},
+	}
+	for _, tt := range tests {
+		r := Run(userState(1000), withLoader(tt.l), lastCap40)
+		if r.Err != tt.err || !hasRule(r, tt.rule) {
+			t.Errorf("%s: err %q why %q rules %v", tt.name, r.Err, r.Why, r.Rules)
+		}
+	}
+}
