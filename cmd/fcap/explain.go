@@ -33,7 +33,10 @@ func explainCommand() *cli.Command {
 			"its user namespace sees them. Capability sets are a list of names\n" +
 			"(cap_net_raw,cap_chown), all, none, a mask written 0x2000, or the 16 hex\n" +
 			"digits /proc/PID/status shows; a bare number is refused as ambiguous.\n" +
-			"A state no process can be in is a usage error naming the rule it breaks.\n\n" +
+			"A set not given follows those given, as the kernel keeps it (effective\n" +
+			"within permitted, ambient within both permitted and inheritable); a\n" +
+			"state no process can be in is a usage error naming the rule it breaks.\n" +
+			"See docs/EXPLAIN.md.\n\n" +
 			"--expect exits 1 unless the child gets the capabilities (for CI and\n" +
 			"health checks).",
 		Flags:  explainFlags(),
