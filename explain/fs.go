@@ -235,6 +235,8 @@ func (w *walk) step(c string, last, mustBeDir bool) error {
 		return w.fail("ENOENT", "%s does not exist", execve.ShowPath(w.pathOf(c)))
 	case errors.Is(err, unix.ENAMETOOLONG):
 		return w.fail("ENAMETOOLONG", "the name %q is longer than the filesystem allows", c)
+	case errors.Is(err, unix.EACCES):
+		return fmt.Errorf("fcap itself may not search %s to see what exec would find there (run fcap as root): %w", w.top().path, err)
 	case err != nil:
 		return fmt.Errorf("looking up %s: %w", w.pathOf(c), err)
 	}
