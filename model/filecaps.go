@@ -84,3 +84,19 @@ func RootIDSuffix(id uint32, signed bool) string {
 	}
 	return " [rootid=" + n + "]"
 }
+
+// DiffLetters names the sets in which a and b differ, in setcap -v's
+// p, i, e order ("pe"); "" when they are the same.
+func DiffLetters(a, b Caps) string {
+	var s string
+	if a.Permitted != b.Permitted {
+		s += "p"
+	}
+	if a.Inheritable != b.Inheritable {
+		s += "i"
+	}
+	if a.Effective != b.Effective {
+		s += "e"
+	}
+	return s
+}

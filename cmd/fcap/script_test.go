@@ -45,18 +45,25 @@ func TestScripts(t *testing.T) {
 			"xattrhex":    cmdXattrHex,
 			"setxattrhex": cmdSetXattrHex,
 			"mkfifo":      cmdMkfifo,
+			"mountbindfs": cmdMountBindfs,
+			"mountro":     cmdMountRO,
 		},
 	})
 }
 
 // scriptCondition answers [root], [xattr] (the work directory stores
-// security.capability) and [peer] (setcap and getcap are on PATH).
+// security.capability), [bindfs] (bindfs and /dev/fuse, as root) and
+// [peer] (setcap and getcap are on PATH).
 func scriptCondition(cond string) (bool, error) {
 	switch cond {
 	case "root":
 		return os.Geteuid() == 0, nil
 	case "xattr":
 		return testenv.CanStoreCaps("") == nil, nil
+	case "bindfs":
+		_, err := exec.LookPath("bindfs")
+		_, ferr := os.Stat("/dev/fuse")
+		return err == nil && ferr == nil && os.Geteuid() == 0, nil
 	case "peer":
 		_, e1 := exec.LookPath("setcap")
 		_, e2 := exec.LookPath("getcap")
@@ -102,4 +109,29 @@ func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
 	for _, a := range args {
 		ts.Check(unix.Mkfifo(ts.MkAbs(a), 0o644))
 	}
+}
+
+// mountbindfs SRC MNT [OPTION...]: mount a bindfs view of SRC on MNT
+// (bindfs mounts nosuid unless given -o suid), unmounted at the end.
+func cmdMountBindfs(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: mountbindfs SRC MNT [OPTION...]")
+	}
+	mnt := ts.MkAbs(args[1])
+	argv := append(append([]string{}, args[2:]...), ts.MkAbs(args[0]), mnt)
+	if out, err := exec.Command("bindfs", argv...).CombinedOutput(); err != nil {
+		ts.Fatalf("bindfs %v: %v: %s", argv, err, out)
+	}
+	ts.Defer(func() { exec.Command("umount", mnt).Run() })
+}
+
+// mountro DIR: bind-mount DIR read-only over itself, unmounted at the end.
+func cmdMountRO(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: mountro DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(unix.Mount(dir, dir, "", unix.MS_BIND, ""))
+	ts.Defer(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	ts.Check(unix.Mount("", dir, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""))
 }

@@ -162,7 +162,7 @@ func checkPair(c *cli.Context, rep *reporter, p setPair) bool {
 		rep.fail(p.path, err)
 		return false
 	}
-	d := diffLetters(have.Caps(), p.want.Caps())
+	d := model.DiffLetters(have.Caps(), p.want.Caps())
 	same := d == "" && have.RootID == p.want.RootID
 	if c.Bool("quiet") {
 		return same
@@ -176,21 +176,6 @@ func checkPair(c *cli.Context, rep *reporter, p setPair) bool {
 	}
 	fmt.Fprintln(c.App.Writer, msg)
 	return same
-}
-
-// diffLetters names the sets that differ, in setcap's p, i, e order.
-func diffLetters(a, b model.Caps) string {
-	var s string
-	if a.Permitted != b.Permitted {
-		s += "p"
-	}
-	if a.Inheritable != b.Inheritable {
-		s += "i"
-	}
-	if a.Effective != b.Effective {
-		s += "e"
-	}
-	return s
 }
 
 func isTerminal(f *os.File) bool {
