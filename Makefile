@@ -49,7 +49,7 @@ test-integration: build
 # $(DESTDIR)$(PREFIX).
 install: build
 	install -D -m 0755 fcap $(DESTDIR)$(PREFIX)/bin/fcap
-	install -D -m 0644 docs/fcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/fcap.1
+	install -D -m 0644 docs/fcap.8 $(DESTDIR)$(PREFIX)/share/man/man8/fcap.8
 	install -D -m 0644 docs/completion/fcap.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fcap
 	install -D -m 0644 docs/completion/_fcap $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fcap
 
@@ -63,6 +63,6 @@ install-compat: install
 # definitions (hidden commands gen-man and gen-completion, cmd/fcap/gen.go).
 docs: build
 	@mkdir -p docs/completion
-	./fcap gen-man >docs/fcap.1.tmp && mv docs/fcap.1.tmp docs/fcap.1
+	./fcap gen-man >docs/fcap.8.tmp && mv docs/fcap.8.tmp docs/fcap.8
 	./fcap gen-completion bash >docs/completion/fcap.bash.tmp && mv docs/completion/fcap.bash.tmp docs/completion/fcap.bash
 	./fcap gen-completion zsh >docs/completion/_fcap.tmp && mv docs/completion/_fcap.tmp docs/completion/_fcap

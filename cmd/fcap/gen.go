@@ -1,23 +1,23 @@
 package main
 
-// Hidden commands that generate docs/fcap.1 and the shell completions
-// under docs/completion from the command definitions (`make docs`).
+// Hidden commands that print the man page and the shell completions from
+// the command definitions (`make docs` writes them under docs/).
 
 import (
-	"fmt"
-	"io"
-	"sort"
-	"strings"
-
 	"github.com/urfave/cli/v2"
+
+	"fcap/internal/clidoc"
 )
 
 func genManCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "gen-man",
-		Usage:  "print the man page (roff) built from the command definitions",
+		Usage:  "print the man page (roff, section 8) built from the command definitions",
 		Hidden: true,
-		Action: runGenMan,
+		Action: func(c *cli.Context) error {
+			clidoc.Man(c.App.Writer, c.App, manPage)
+			return nil
+		},
 	}
 }
 
@@ -27,186 +27,71 @@ func genCompletionCommand() *cli.Command {
 		Usage:     "print the completion script for bash or zsh",
 		ArgsUsage: "bash|zsh",
 		Hidden:    true,
-		Action:    runGenCompletion,
+		Action: func(c *cli.Context) error {
+			switch c.Args().First() {
+			case "bash":
+				clidoc.Bash(c.App.Writer, c.App)
+			case "zsh":
+				clidoc.Zsh(c.App.Writer, c.App)
+			default:
+				return usagef("gen-completion", "want bash or zsh")
+			}
+			return nil
+		},
 	}
 }
 
-// manUsage is the synopsis of the man page.
-const manUsage = "fcap COMMAND [OPTIONS] [ARGUMENTS...]\n" +
-	"setcap [-h] [-q] [-v] [-n ROOTID] (-r|-|CAPS) FILE [...]   (fcap invoked as setcap)\n" +
-	"getcap [-h] [-n] [-r] [-v] FILE...                         (fcap invoked as getcap)"
+// manPage is what the man page says beyond the command definitions.
+var manPage = clidoc.Page{
+	Synopsis: []string{
+		"setcap [-h] [-q] [-v] [-n ROOTID] (-r|-|CAPS) FILE [...]",
+		"getcap [-h] [-n] [-r] [-v] FILE...",
+	},
+	Description: `fcap manages Linux file capabilities: the security.capability extended
+attribute that lets a program such as ping run with only cap_net_raw instead of
+being setuid root. It reads and writes the same values and prints the same text
+as libcap's setcap and getcap, and predicts, as the kernel will, the
+capability sets a process gets when it executes a file.
 
-// manCompat is appended to the generated page: the personalities are not
-// commands, so the generator cannot see them.
-const manCompat = `.SH SETCAP AND GETCAP
-.PP
-Invoked as \fBsetcap\fP or \fBgetcap\fP (for example through the symlinks
-that \fBfcap install-compat\fP makes), fcap takes libcap 2.66's options and
-prints the same output, messages and exit statuses as those programs, so
-scripts and package maintainer scripts keep working. It still never follows a
-symlink and writes only through a descriptor it has checked. The differences
-are listed in docs/COMPAT.md.
-.SH EXIT STATUS
-.PP
-0 when everything was done; 1 when some path failed (each failure is on
-standard error and the other paths are still processed) or a check found a
-difference; 2 for a usage error; 3 when a write fell back to the setuid bit
-(convert, apply). Invoked as setcap or getcap, fcap exits as they do.
-`
+fcap is safe on paths other users control: it never follows a symlink as the
+last component of a path, opens every file with O_PATH|O_NOFOLLOW, refuses
+anything but a regular file before opening it for anything else, follows a
+symlinked directory only when root or the caller owns it, writes only through
+the descriptor it checked, and reads every write back.
 
-func runGenMan(c *cli.Context) error {
-	doc := *c.App
-	doc.UsageText = manUsage
-	doc.Commands = nil
-	for _, cmd := range c.App.Commands {
-		doc.Commands = append(doc.Commands, manCommand(cmd))
-	}
-	man, err := doc.ToManWithSection(1)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(c.App.Writer, man+manCompat)
-	return err
-}
+Options may come anywhere among the operands; -- ends them. Capability text
+is libcap's (cap_from_text(3)): for example cap_net_raw=ep or
+cap_chown,cap_fowner+ep. In manifests and in the output of fcap get, a byte of
+a path that would end the path or the line (a blank, a control character, a
+backslash, a leading #) is written as a three-digit octal escape, \040 for a
+space, as in fstab(5).`,
+	ExitStatus: `0: everything was done.
 
-// manCommand copies cmd with its synopsis and description as the usage
-// text, which is what the man page template prints.
-func manCommand(cmd *cli.Command) *cli.Command {
-	cp := *cmd
-	synopsis := "fcap " + cmd.Name
-	if len(cmd.VisibleFlags()) > 0 {
-		synopsis += " [OPTIONS]"
-	}
-	if cmd.ArgsUsage != "" {
-		synopsis += " " + cmd.ArgsUsage
-	}
-	cp.UsageText = synopsis
-	if cmd.Description != "" {
-		cp.UsageText += "\n\n" + cmd.Description
-	}
-	return &cp
-}
+1: a path failed (each failure is reported on standard error, and with --json
+in the output too, and the other paths are still processed), a check found a
+difference, or an audit finding reached --fail-on.
 
-func runGenCompletion(c *cli.Context) error {
-	cmds := completionCommands(c.App)
-	switch c.Args().First() {
-	case "bash":
-		writeBashCompletion(c.App.Writer, cmds, flagWords(c.App.VisibleFlags()))
-	case "zsh":
-		writeZshCompletion(c.App.Writer, cmds)
-	default:
-		return usagef("gen-completion", "want bash or zsh")
-	}
-	return nil
-}
+2: the command line is wrong (an unknown option, a missing value, bad
+capability text in an argument or option); nothing was done.
 
-// complCommand is what a completion script needs to know of a command.
-type complCommand struct {
-	names []string
-	usage string
-	flags []cli.Flag
-}
-
-func completionCommands(app *cli.App) []complCommand {
-	var out []complCommand
-	for _, cmd := range app.VisibleCommands() {
-		out = append(out, complCommand{names: cmd.Names(), usage: cmd.Usage, flags: cmd.VisibleFlags()})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].names[0] < out[j].names[0] })
-	return out
-}
-
-// flagWords lists every spelling of flags: --long and -s.
-func flagWords(flags []cli.Flag) []string {
-	var words []string
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			words = append(words, flagSpelling(n))
-		}
-	}
-	return words
-}
-
-func flagSpelling(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
-
-// flagUsage returns f's usage without the backquotes that mark its
-// placeholder, and the placeholder ("value" when there is none).
-func flagUsage(f cli.Flag) (usage, placeholder string) {
-	d, ok := f.(cli.DocGenerationFlag)
-	if !ok {
-		return "", "value"
-	}
-	usage = d.GetUsage()
-	before, rest, ok := strings.Cut(usage, "`")
-	name, after, ok2 := strings.Cut(rest, "`")
-	if !ok || !ok2 {
-		return usage, "value"
-	}
-	return before + name + after, name
-}
-
-func writeBashCompletion(w io.Writer, cmds []complCommand, global []string) {
-	var names []string
-	for _, c := range cmds {
-		names = append(names, c.names...)
-	}
-	fmt.Fprint(w, "# bash completion for fcap. Generated by `make docs`; do not edit.\n\n")
-	fmt.Fprint(w, "_fcap() {\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmd= i opts=\n")
-	fmt.Fprint(w, "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n")
-	fmt.Fprint(w, "\t\tcase ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac\n\tdone\n")
-	fmt.Fprint(w, "\tcase $cmd in\n")
-	fmt.Fprintf(w, "\t\"\") COMPREPLY=($(compgen -W '%s' -- \"$cur\")); return ;;\n",
-		strings.Join(append(names, global...), " "))
-	for _, c := range cmds {
-		fmt.Fprintf(w, "\t%s) opts='%s' ;;\n", strings.Join(c.names, "|"), strings.Join(flagWords(c.flags), " "))
-	}
-	fmt.Fprint(w, "\tesac\n")
-	fmt.Fprint(w, "\tif [[ $cur == -* ]]; then\n\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n\telse\n\t\tCOMPREPLY=()\n\tfi\n}\n")
-	fmt.Fprint(w, "complete -o bashdefault -o default -F _fcap fcap\n")
-}
-
-func writeZshCompletion(w io.Writer, cmds []complCommand) {
-	fmt.Fprint(w, "#compdef fcap\n# zsh completion for fcap. Generated by `make docs`; do not edit.\n\n")
-	fmt.Fprint(w, "_fcap() {\n\tlocal curcontext=$curcontext state line\n\tlocal -a commands\n\tcommands=(\n")
-	for _, c := range cmds {
-		fmt.Fprintf(w, "\t\t%s\n", zshQuote(c.names[0]+":"+c.usage))
-	}
-	fmt.Fprint(w, "\t)\n")
-	fmt.Fprint(w, "\t_arguments -C '(- *)'{-h,--help}'[show help]' '(- *)'{-v,--version}'[print the version]' \\\n")
-	fmt.Fprint(w, "\t\t'1: :->command' '*:: :->args'\n")
-	fmt.Fprint(w, "\tcase $state in\n\tcommand) _describe -t commands 'fcap command' commands ;;\n\targs)\n\t\tcase $line[1] in\n")
-	for _, c := range cmds {
-		fmt.Fprintf(w, "\t\t%s)\n\t\t\t_arguments \\\n", strings.Join(c.names, "|"))
-		for _, f := range c.flags {
-			fmt.Fprintf(w, "\t\t\t\t%s \\\n", zshFlagSpec(f))
-		}
-		fmt.Fprint(w, "\t\t\t\t'*:file:_files' ;;\n")
-	}
-	fmt.Fprint(w, "\t\tesac ;;\n\tesac\n}\n\n_fcap \"$@\"\n")
-}
-
-// zshFlagSpec is an _arguments spec for f: every spelling, its usage and,
-// for a flag with a value, an empty value action.
-func zshFlagSpec(f cli.Flag) string {
-	usage, placeholder := flagUsage(f)
-	desc := strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(usage)
-	var specs []string
-	for _, n := range f.Names() {
-		spec := flagSpelling(n) + "[" + desc + "]"
-		if takesValue(f) {
-			spec += ":" + strings.ReplaceAll(placeholder, ":", `\:`) + ": "
-		}
-		specs = append(specs, zshQuote(spec))
-	}
-	return strings.Join(specs, " ")
-}
-
-// zshQuote quotes s for zsh (and sh) with single quotes.
-func zshQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+3: a setuid bit stands in for capabilities that the filesystem cannot store
+(convert, apply --fallback-setuid), and nothing failed.`,
+	Examples: [][2]string{
+		{"List the programs under /usr/bin that have capabilities:", "fcap get -r /usr/bin"},
+		{"Let ping run with only cap_net_raw instead of being setuid root, and undo it:",
+			"fcap convert /usr/bin/ping\nfcap convert --revert /usr/bin/ping"},
+		{"Will the user nobody get cap_net_raw when running ping?", "fcap explain --user nobody /usr/bin/ping"},
+		{"Remember an image's capabilities, then put them back after a rebuild that lost them:",
+			"cd /srv/image && fcap get -r . > /etc/image.caps\nfcap apply --check --root /srv/image /etc/image.caps\nfcap apply --root /srv/image /etc/image.caps"},
+		{"In a package's postinst: give ping its capability, or the setuid bit where the filesystem cannot store capabilities:",
+			"echo '/usr/bin/ping cap_net_raw=ep' | fcap apply --fallback-setuid -"},
+		{"Fail a CI job on risky privileges:", "fcap audit --fail-on high /usr"},
+	},
+	Personalities: `Invoked as setcap or getcap (for example through the symlinks that fcap
+install-compat makes), fcap takes libcap 2.66's options and prints the same
+output, messages and exit statuses as those programs, so scripts and package
+maintainer scripts keep working. It still never follows a symlink and writes
+only through a descriptor it has checked; where that makes it differ, it says
+why in its message.`,
+	SeeAlso: []string{"capabilities(7)", "setcap(8)", "getcap(8)", "capsh(1)", "setpriv(1)", "execve(2)", "xattr(7)"},
 }

@@ -17,7 +17,7 @@ func TestGeneratedDocsAreCurrent(t *testing.T) {
 		args []string
 		file string
 	}{
-		{[]string{"gen-man"}, "fcap.1"},
+		{[]string{"gen-man"}, "fcap.8"},
 		{[]string{"gen-completion", "bash"}, filepath.Join("completion", "fcap.bash")},
 		{[]string{"gen-completion", "zsh"}, filepath.Join("completion", "_fcap")},
 	}
