@@ -87,11 +87,12 @@ func TestDeriveWithoutDatabases(t *testing.T) {
 	}
 }
 
-// writeFakeRPM writes a program that answers rpm -qa with out.
+// writeFakeRPM writes a program that answers rpm -qa with out and
+// keeps its database in /var/lib/rpm.
 func writeFakeRPM(t *testing.T, out string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "rpm")
-	script := "#!/bin/sh\ncat <<'RPMEOF'\n" + out + "RPMEOF\n"
+	script := "#!/bin/sh\n[ \"$1\" = --eval ] && { echo /var/lib/rpm; exit 0; }\ncat <<'RPMEOF'\n" + out + "RPMEOF\n"
 	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,15 @@ func TestDeriveParsesRPMFileCaps(t *testing.T) {
 		"cap_setgid=ep\tshadow-utils\t/usr/bin/newgidmap\n" +
 		"cap_bogus=ep\tbroken\t/usr/bin/x\n" +
 		"cap_net_raw=ep\tspaces\t/opt/a b\n"
-	b, err := Derive(Options{Root: t.TempDir(), RPM: writeFakeRPM(t, out), Last: model.LastNamed})
+	root := t.TempDir()
+	b, err := Derive(Options{Root: root, RPM: writeFakeRPM(t, out), Last: model.LastNamed})
+	if err != nil || len(b.Entries) != 0 || b.Read[1] != "rpm: no database ("+root+"/var/lib/rpm)" {
+		t.Fatalf("without a database: %+v, %v", b, err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "var/lib/rpm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err = Derive(Options{Root: root, RPM: writeFakeRPM(t, out), Last: model.LastNamed})
 	if err != nil {
 		t.Fatal(err)
 	}

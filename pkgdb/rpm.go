@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"fcap/manifest"
@@ -28,6 +31,15 @@ func readRPM(opt Options) ([]Entry, []Unread, string, error) {
 			return nil, nil, "rpm: not installed", nil
 		}
 		prog = p
+	}
+	// rpm -qa creates an empty database where there is none: ask where
+	// it is first, and leave a system without one alone.
+	db, err := rpmDBPath(prog, opt.Root)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, "rpm: no database (" + db + ")", nil
 	}
 	args := []string{"-qa", "--qf", rpmQueryFormat}
 	if opt.Root != "" {
@@ -57,6 +69,15 @@ func readRPM(opt Options) ([]Entry, []Unread, string, error) {
 		return nil, nil, "", fmt.Errorf("rpm -qa: %w", err)
 	}
 	return entries, unread, fmt.Sprintf("rpm: FILECAPS of %d installed files (%s)", files, prog), nil
+}
+
+// rpmDBPath is where rpm keeps its database, beneath root.
+func rpmDBPath(prog, root string) (string, error) {
+	out, err := exec.Command(prog, "--eval", "%{_dbpath}").Output()
+	if err != nil {
+		return "", fmt.Errorf("rpm --eval %%{_dbpath}: %w", err)
+	}
+	return filepath.Join("/", root, strings.TrimSpace(string(out))), nil
 }
 
 // parseRPM reads rpm's answer: one line per file.

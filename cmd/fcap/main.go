@@ -46,6 +46,7 @@ func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		applyCommand(),
 		auditCommand(),
+		baselineCommand(),
 		convertCommand(),
 		explainCommand(),
 		getCommand(),
