@@ -35,6 +35,7 @@ func applyCommand() *cli.Command {
 			"in its postinst; 'fcap install-hooks' runs it after every package operation.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "system", Usage: "apply the system's drop-ins (/etc/fcap.d, /run/fcap.d, /usr/local/lib/fcap.d, /usr/lib/fcap.d) instead of MANIFEST arguments"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no changes on standard output (failures and warnings still go to standard error, and everything to --log)"},
 			&cli.StringFlag{Name: "log", Usage: "also append each change and failure, with the time, to `FILE` (the package hooks use /var/log/fcap.log)"},
 			&cli.BoolFlag{Name: "check", Usage: "change nothing: print 'PATH: has X, want Y' for each difference and exit 1 if there is one"},
 			&cli.StringFlag{Name: "root", Usage: "resolve every path beneath `DIR` as if it were /, never leading out of it; symlinks on the way are refused"},
@@ -63,7 +64,7 @@ func runApply(c *cli.Context) error {
 		opt.Root.FollowSymlinks = c.Bool("root-symlinks")
 	}
 	rep := newReporter(c.App.Writer, c.App.ErrWriter, false)
-	p := &applyPrinter{rep: rep, last: last}
+	p := &applyPrinter{rep: rep, last: last, quiet: c.Bool("quiet")}
 	if file := c.String("log"); file != "" {
 		if p.log, err = openApplyLog(file, c.Bool("system")); err != nil {
 			return err
@@ -129,9 +130,10 @@ func checkApplyArgs(c *cli.Context, args []string) error {
 // applyPrinter prints apply's results: changes and drift on stdout,
 // failures and fallbacks on stderr; with --log, each also goes to the log.
 type applyPrinter struct {
-	rep  *reporter
-	last model.Cap
-	log  *applyLog
+	rep   *reporter
+	last  model.Cap
+	log   *applyLog
+	quiet bool
 }
 
 func (p *applyPrinter) print(r apply.Result) {
@@ -164,7 +166,9 @@ func (p *applyPrinter) fellBack(path string, r apply.Result) {
 // note prints a change on stdout.
 func (p *applyPrinter) note(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
-	fmt.Fprintln(p.rep.out, msg)
+	if !p.quiet {
+		fmt.Fprintln(p.rep.out, msg)
+	}
 	p.log.write(msg)
 }
 

@@ -51,6 +51,7 @@ func commands() []*cli.Command {
 		explainCommand(),
 		getCommand(),
 		installCompatCommand(),
+		installHooksCommand(),
 		removeCommand(),
 		setCommand(),
 		versionCommand(),
