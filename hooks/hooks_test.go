@@ -16,10 +16,10 @@ func TestFilesAreWhatEachManagerReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"/etc/dpkg/dpkg.cfg.d/fcap": `post-invoke="if [ -x /usr/bin/fcap ]; then /usr/bin/fcap apply --system --quiet --log ${DPKG_ROOT:-}/var/log/fcap.log ${DPKG_ROOT:+--root-symlinks --root $DPKG_ROOT} || true; fi"`,
-		"/etc/pacman.d/hooks/90-fcap.hook": "Exec = /bin/sh -c '[ ! -x /usr/bin/fcap ] || /usr/bin/fcap apply --system --quiet --log /var/log/fcap.log'",
+		"/etc/dpkg/dpkg.cfg.d/fcap":                               `post-invoke="if [ -x /usr/bin/fcap ]; then /usr/bin/fcap apply --system --quiet --log ${DPKG_ROOT:-}/var/log/fcap.log ${DPKG_ROOT:+--root-symlinks --root $DPKG_ROOT} || true; fi"`,
+		"/etc/pacman.d/hooks/90-fcap.hook":                        "Exec = /bin/sh -c '[ ! -x /usr/bin/fcap ] || /usr/bin/fcap apply --system --quiet --log /var/log/fcap.log'",
 		"/etc/dnf/plugins/post-transaction-actions.d/fcap.action": "*:in:/usr/bin/fcap apply --system --quiet --log /var/log/fcap.log",
-		"/etc/dnf/libdnf5-plugins/actions.d/fcap.actions":        "post_transaction::::/usr/bin/fcap apply --system --quiet --log /var/log/fcap.log",
+		"/etc/dnf/libdnf5-plugins/actions.d/fcap.actions":         "post_transaction::::/usr/bin/fcap apply --system --quiet --log /var/log/fcap.log",
 	}
 	if len(files) != len(want) {
 		t.Fatalf("%d files, want %d", len(files), len(want))
