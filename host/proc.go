@@ -2,6 +2,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -15,13 +16,42 @@ import (
 )
 
 // ReadStatus reads and parses /proc/PID/status; pid 0 means the calling
-// process. The securebits are not in /proc and are left zero (see
-// SelfSecurebits).
+// process (its main thread). The securebits are not in /proc and are
+// left zero (see SelfSecurebits).
 func ReadStatus(pid int) (cred.State, error) {
 	name := "/proc/self/status"
 	if pid != 0 {
 		name = "/proc/" + strconv.Itoa(pid) + "/status"
 	}
+	return readStatusFile(name)
+}
+
+// ReadThreadStatus reads the status of one thread of the calling
+// process; tid 0 means the calling thread itself.
+func ReadThreadStatus(tid int) (cred.State, error) {
+	name := "/proc/thread-self/status"
+	if tid != 0 {
+		name = "/proc/self/task/" + strconv.Itoa(tid) + "/status"
+	}
+	return readStatusFile(name)
+}
+
+// Threads lists the thread ids of the calling process.
+func Threads() ([]int, error) {
+	entries, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return nil, fmt.Errorf("listing threads: %w", err)
+	}
+	tids := make([]int, 0, len(entries))
+	for _, e := range entries {
+		if tid, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids, nil
+}
+
+func readStatusFile(name string) (cred.State, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return cred.State{}, fmt.Errorf("reading process status: %w", err)
@@ -66,4 +96,23 @@ func NoSuid(fd int) (bool, error) {
 		return false, fmt.Errorf("fstatfs: %w", err)
 	}
 	return st.Flags&unix.ST_NOSUID != 0, nil
+}
+
+// atSecureType is AT_SECURE from <elf.h>.
+const atSecureType = 23
+
+// AtSecure reports the calling process's AT_SECURE: whether the exec
+// that started it changed its ids or gave it capabilities it did not
+// inherit (a set-id file, file capabilities).
+func AtSecure() (bool, error) {
+	auxv, err := unix.Auxv()
+	if err != nil {
+		return false, fmt.Errorf("reading auxv: %w", err)
+	}
+	for _, kv := range auxv {
+		if kv[0] == atSecureType {
+			return kv[1] != 0, nil
+		}
+	}
+	return false, errors.New("no AT_SECURE in auxv")
 }

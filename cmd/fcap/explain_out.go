@@ -88,31 +88,56 @@ func printStateTable(w io.Writer, before, after cred.State, last model.Cap) {
 	row("no_new_privs", fmt.Sprint(before.NoNewPrivs), fmt.Sprint(after.NoNewPrivs))
 }
 
-// stateJSON is the STATE object of `fcap explain --json`.
+// stateJSON is a process state in every command's JSON (the STATE
+// object of `fcap explain --json`, `fcap run --dry-run --json`, `fcap ps
+// --json`): ids, groups, the five sets in hex and by name, securebits
+// and no_new_privs.
 type stateJSON struct {
-	UID         uint32 `json:"uid"`
-	EUID        uint32 `json:"euid"`
-	SUID        uint32 `json:"suid"`
-	FSUID       uint32 `json:"fsuid"`
-	GID         uint32 `json:"gid"`
-	EGID        uint32 `json:"egid"`
-	Inheritable string `json:"inheritable"`
-	Permitted   string `json:"permitted"`
-	Effective   string `json:"effective"`
-	Ambient     string `json:"ambient"`
-	Bounding    string `json:"bounding"`
-	Securebits  uint32 `json:"securebits"`
-	NoNewPrivs  bool   `json:"no_new_privs"`
+	UID         uint32    `json:"uid"`
+	EUID        uint32    `json:"euid"`
+	SUID        uint32    `json:"suid"`
+	FSUID       uint32    `json:"fsuid"`
+	GID         uint32    `json:"gid"`
+	EGID        uint32    `json:"egid"`
+	SGID        uint32    `json:"sgid"`
+	FSGID       uint32    `json:"fsgid"`
+	Groups      []uint32  `json:"groups"`
+	Inheritable string    `json:"inheritable"`
+	Permitted   string    `json:"permitted"`
+	Effective   string    `json:"effective"`
+	Ambient     string    `json:"ambient"`
+	Bounding    string    `json:"bounding"`
+	Names       setsNames `json:"names"`
+	Securebits  *uint32   `json:"securebits"`
+	NoNewPrivs  bool      `json:"no_new_privs"`
+}
+
+// setsNames are the five sets of a state by capability name.
+type setsNames struct {
+	Inheritable []string `json:"inheritable"`
+	Permitted   []string `json:"permitted"`
+	Effective   []string `json:"effective"`
+	Ambient     []string `json:"ambient"`
+	Bounding    []string `json:"bounding"`
 }
 
 func toStateJSON(p cred.State) stateJSON {
+	groups := p.Groups
+	if groups == nil {
+		groups = []uint32{}
+	}
 	return stateJSON{
-		UID: p.UID, EUID: p.EUID, SUID: p.SUID, FSUID: p.FSUID, GID: p.GID, EGID: p.EGID,
+		UID: p.UID, EUID: p.EUID, SUID: p.SUID, FSUID: p.FSUID,
+		GID: p.GID, EGID: p.EGID, SGID: p.SGID, FSGID: p.FSGID, Groups: groups,
 		Inheritable: p.Inheritable.Hex(), Permitted: p.Permitted.Hex(), Effective: p.Effective.Hex(),
 		Ambient: p.Ambient.Hex(), Bounding: p.Bounding.Hex(),
-		Securebits: uint32(p.Securebits), NoNewPrivs: p.NoNewPrivs,
+		Names: setsNames{Inheritable: p.Inheritable.List(), Permitted: p.Permitted.List(), Effective: p.Effective.List(),
+			Ambient: p.Ambient.List(), Bounding: p.Bounding.List()},
+		Securebits: ptr(uint32(p.Securebits)), NoNewPrivs: p.NoNewPrivs,
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // resultJSON is {"exec": ..., STATE...}; the state is omitted when exec fails.
 type resultJSON struct {
@@ -135,6 +160,10 @@ type explainJSON struct {
 }
 
 func printExplainJSON(w io.Writer, ex explain.Report, last model.Cap) error {
+	return writeIndentedJSON(w, toExplainJSON(ex, last))
+}
+
+func toExplainJSON(ex explain.Report, last model.Cap) explainJSON {
 	out := explainJSON{File: ex.File.Path, Parent: toStateJSON(ex.Parent.State), Rules: []ruleJSON{}, Warnings: ex.Warnings,
 		FileCaps: toCapsJSON(ex.File.Target.Caps, last)}
 	if out.Warnings == nil {
@@ -151,9 +180,14 @@ func printExplainJSON(w io.Writer, ex explain.Report, last model.Cap) error {
 	for _, r := range ex.Result.Rules {
 		out.Rules = append(out.Rules, ruleJSON{r.Name, r.Detail})
 	}
+	return out
+}
+
+// writeIndentedJSON writes v as one indented JSON document.
+func writeIndentedJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(v)
 }
 
 // notesAsWarnings keeps the input caveats (assumed securebits, scripts)

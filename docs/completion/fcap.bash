@@ -6,7 +6,7 @@ _fcap() {
 		case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
 	done
 	case $cmd in
-	"") COMPREPLY=($(compgen -W 'apply audit baseline convert explain get help h install-compat install-hooks remove set version --help -h --version -v' -- "$cur")); return ;;
+	"") COMPREPLY=($(compgen -W 'apply audit baseline convert explain get help h install-compat install-hooks ps remove run set version --help -h --version -v' -- "$cur")); return ;;
 	apply) opts='--system --quiet -q --log --check --root --root-symlinks --fallback-setuid' ;;
 	audit) opts='--json --sarif --fail-on --baseline --write-baseline --no-drop-ins --drop-in-root --one-file-system -x --all-filesystems' ;;
 	baseline) opts='--root' ;;
@@ -16,7 +16,9 @@ _fcap() {
 	help|h) opts='' ;;
 	install-compat) opts='--force -f --target' ;;
 	install-hooks) opts='--remove --for --root --fcap --log --force -f' ;;
+	ps) opts='--pid -p --all -a --json' ;;
 	remove) opts='' ;;
+	run) opts='--user -u --group -g --groups --init-groups --caps --adjust --keep-bounding --nnp --secbits --dry-run -n --json' ;;
 	set) opts='--rootid -n --quiet -q --check' ;;
 	version) opts='' ;;
 	esac

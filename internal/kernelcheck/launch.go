@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"runtime"
 	"slices"
 	"unsafe"
@@ -119,8 +118,7 @@ func verifyState(want cred.State) error {
 
 // SameState compares two states, groups as sets.
 func SameState(a, b cred.State) bool {
-	a.Groups, b.Groups = sortedGroups(a.Groups), sortedGroups(b.Groups)
-	return reflect.DeepEqual(a, b)
+	return len(a.Diff(b)) == 0
 }
 
 // sortedGroups returns g sorted without duplicates, nil when empty.
@@ -235,28 +233,15 @@ func RunProbe() int {
 		fmt.Fprintf(os.Stderr, "probe: %v\n", err)
 		return 1
 	}
-	secure, err := atSecure()
+	secure, err := host.AtSecure()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "probe: %v\n", err)
 		return 1
 	}
-	fmt.Printf("%sSecurebits:\t%d\nAtSecure:\t%d\n", b, uint32(bits), secure)
+	at := 0
+	if secure {
+		at = 1
+	}
+	fmt.Printf("%sSecurebits:\t%d\nAtSecure:\t%d\n", b, uint32(bits), at)
 	return 0
-}
-
-// atSecureType is AT_SECURE from <elf.h>.
-const atSecureType = 23
-
-// atSecure returns the AT_SECURE auxiliary vector entry.
-func atSecure() (uintptr, error) {
-	auxv, err := unix.Auxv()
-	if err != nil {
-		return 0, fmt.Errorf("reading auxv: %w", err)
-	}
-	for _, kv := range auxv {
-		if kv[0] == atSecureType {
-			return kv[1], nil
-		}
-	}
-	return 0, errors.New("no AT_SECURE in auxv")
 }

@@ -5,6 +5,7 @@ package cred
 
 import (
 	"slices"
+	"strings"
 
 	"fcap/model"
 )
@@ -30,4 +31,36 @@ type State struct {
 // supplementary groups, the kernel's in_group_p test.
 func (p State) InGroup(gid uint32) bool {
 	return gid == p.FSGID || slices.Contains(p.Groups, gid)
+}
+
+// Caps is the process's effective, permitted and inheritable sets as
+// the triple libcap's text describes.
+func (p State) Caps() model.Caps {
+	return model.Caps{Effective: p.Effective, Permitted: p.Permitted, Inheritable: p.Inheritable}
+}
+
+// IAB writes the inheritable, ambient and bounding sets as libcap's IAB
+// text (cap_iab_to_text, as captree prints it): "cap_x" inheritable,
+// "^cap_x" ambient (and inheritable), "!cap_x" dropped from the bounding
+// set, "!%cap_x" dropped and inheritable.
+func (p State) IAB(last model.Cap) string {
+	var parts []string
+	for c := model.Cap(0); c <= last; c++ {
+		i, a, nb := p.Inheritable.Has(c), p.Ambient.Has(c), !p.Bounding.Has(c)
+		if !i && !a && !nb {
+			continue
+		}
+		prefix := ""
+		if nb {
+			prefix = "!"
+		}
+		switch {
+		case a:
+			prefix += "^"
+		case nb && i:
+			prefix += "%"
+		}
+		parts = append(parts, prefix+c.String())
+	}
+	return strings.Join(parts, ",")
 }
