@@ -123,13 +123,13 @@ func TestFindRefusesUntrustedDropIns(t *testing.T) {
 		{"world-writable file", chmod("etc/fcap.d/x.conf", 0o666),
 			"refusing drop-in ROOT/etc/fcap.d/x.conf: ROOT/etc/fcap.d/x.conf is writable by everyone (mode 0666)", "y.conf=y", 1},
 		{"group-writable file", chmod("etc/fcap.d/x.conf", 0o664),
-			"refusing drop-in ROOT/etc/fcap.d/x.conf: ROOT/etc/fcap.d/x.conf is writable by group gid", "y.conf=y", 1},
+			"refusing drop-in ROOT/etc/fcap.d/x.conf: ROOT/etc/fcap.d/x.conf is writable by the members of group root (mode 0664)", "y.conf=y", 1},
 		{"world-writable directory", chmod("etc/fcap.d", 0o777),
 			"refusing drop-in ROOT/etc/fcap.d: ROOT/etc/fcap.d is writable by everyone (mode 0777)", "", 1},
 		{"sticky world-writable directory", chmod("etc/fcap.d", os.ModeSticky|0o777),
 			"refusing drop-in ROOT/etc/fcap.d: ROOT/etc/fcap.d is writable by everyone (mode 1777)", "", 1},
 		{"writable parent directory", chmod("etc", 0o775),
-			"refusing drop-in ROOT/etc/fcap.d: ROOT/etc is writable by group gid", "", 1},
+			"refusing drop-in ROOT/etc/fcap.d: ROOT/etc is writable by the members of group root (mode 0775)", "", 1},
 		{"writable root", chmod("", 0o777),
 			"refusing drop-in ROOT/etc/fcap.d: ROOT is writable by everyone (mode 0777)", "", 2},
 		{"symlink to another file", symlink("etc/fcap.d/x.conf", "/etc/passwd"),
@@ -168,8 +168,8 @@ func TestFindRefusesUntrustedDropIns(t *testing.T) {
 func TestFindRefusesFilesOfOtherUsers(t *testing.T) {
 	testenv.RequireRoot(t)
 	for _, tt := range []struct{ path, want string }{
-		{"etc/fcap.d/x.conf", "refusing drop-in ROOT/etc/fcap.d/x.conf: ROOT/etc/fcap.d/x.conf is owned by uid 65534, not root"},
-		{"etc/fcap.d", "refusing drop-in ROOT/etc/fcap.d: ROOT/etc/fcap.d is owned by uid 65534, not root"},
+		{"etc/fcap.d/x.conf", "refusing drop-in ROOT/etc/fcap.d/x.conf: ROOT/etc/fcap.d/x.conf is owned by nobody (uid 65534), not root"},
+		{"etc/fcap.d", "refusing drop-in ROOT/etc/fcap.d: ROOT/etc/fcap.d is owned by nobody (uid 65534), not root"},
 	} {
 		root := tree(t, map[string]string{"etc/fcap.d/x.conf": "x", "usr/lib/fcap.d/x.conf": "vendor"})
 		if err := os.Lchown(filepath.Join(root, tt.path), 65534, 65534); err != nil {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -97,13 +99,33 @@ func checkDir(fd int, path string) string {
 func untrusted(path string, st *unix.Stat_t) string {
 	switch {
 	case st.Uid != 0 && st.Uid != callerUID:
-		return fmt.Sprintf("%s is owned by uid %d, not root", path, st.Uid)
+		return fmt.Sprintf("%s is owned by %s, not root", path, userName(st.Uid))
 	case st.Mode&0o002 != 0:
 		return fmt.Sprintf("%s is writable by everyone (mode %04o)", path, st.Mode&0o7777)
 	case st.Mode&0o020 != 0:
-		return fmt.Sprintf("%s is writable by group gid %d (mode %04o)", path, st.Gid, st.Mode&0o7777)
+		return fmt.Sprintf("%s is writable by the members of group %s (mode %04o)", path, groupName(st.Gid), st.Mode&0o7777)
 	}
 	return ""
+}
+
+// userName is "NAME (uid N)", or "uid N" when the user database has no
+// name for it.
+func userName(uid uint32) string {
+	id := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(id); err == nil {
+		return u.Username + " (uid " + id + ")"
+	}
+	return "uid " + id
+}
+
+// groupName is the group's name, or "gid N" when the user database has
+// none for it.
+func groupName(gid uint32) string {
+	id := strconv.FormatUint(uint64(gid), 10)
+	if g, err := user.LookupGroupId(id); err == nil {
+		return g.Name
+	}
+	return "gid " + id
 }
 
 // readNames lists the drop-in names in the directory open as fd.
