@@ -66,10 +66,14 @@ func runApply(c *cli.Context) error {
 	rep := newReporter(c.App.Writer, c.App.ErrWriter, false)
 	p := &applyPrinter{rep: rep, last: last, quiet: c.Bool("quiet")}
 	if file := c.String("log"); file != "" {
+		// A log that cannot be opened is a failure (exit 1), but the
+		// capabilities are still put back: a hook must not skip them
+		// for want of its log.
 		if p.log, err = openApplyLog(file, c.Bool("system")); err != nil {
-			return err
+			rep.fail("", err)
+		} else {
+			defer p.log.Close()
 		}
-		defer p.log.Close()
 	}
 	srcs := applySources(c, args, p)
 	defer func() {
