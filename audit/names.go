@@ -1,8 +1,9 @@
 package audit
 
 import (
-	"os/user"
 	"strconv"
+
+	"fcap/host"
 )
 
 // ID is a user or a group: its number and, when the user database knows
@@ -40,9 +41,7 @@ func newNames() *names {
 func (n *names) user(uid uint32) ID {
 	name, ok := n.users[uid]
 	if !ok {
-		if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
-			name = u.Username
-		}
+		name = host.UserName(uid)
 		n.users[uid] = name
 	}
 	return ID{N: uid, Name: name}
@@ -51,9 +50,7 @@ func (n *names) user(uid uint32) ID {
 func (n *names) group(gid uint32) ID {
 	name, ok := n.groups[gid]
 	if !ok {
-		if g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10)); err == nil {
-			name = g.Name
-		}
+		name = host.GroupName(gid)
 		n.groups[gid] = name
 	}
 	return ID{N: gid, Name: name, Group: true}

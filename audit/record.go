@@ -3,10 +3,9 @@ package audit
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 
+	"fcap/atomicfile"
 	"fcap/manifest"
 	"fcap/model"
 	"fcap/model/execve"
@@ -63,26 +62,11 @@ func (r *Recorder) WriteTo(w io.Writer, header []string, last model.Cap) error {
 	return nil
 }
 
-// WriteFile writes the baseline to path atomically: a new file beside
-// it, renamed over it once complete.
+// WriteFile writes the baseline to path atomically (package atomicfile).
 func (r *Recorder) WriteFile(path string, header []string, last model.Cap) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	err := atomicfile.Write(path, 0o644, func(w io.Writer) error { return r.WriteTo(w, header, last) })
 	if err != nil {
-		return fmt.Errorf("write baseline: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	err = r.WriteTo(tmp, header, last)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write baseline %s: %w", path, err)
+		return fmt.Errorf("baseline: %w", err)
 	}
 	return nil
 }

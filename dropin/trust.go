@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/host"
 )
 
 // dirHandle is an open, trusted drop-in directory.
@@ -111,21 +112,20 @@ func untrusted(path string, st *unix.Stat_t) string {
 // userName is "NAME (uid N)", or "uid N" when the user database has no
 // name for it.
 func userName(uid uint32) string {
-	id := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(id); err == nil {
-		return u.Username + " (uid " + id + ")"
+	id := "uid " + strconv.FormatUint(uint64(uid), 10)
+	if name := host.UserName(uid); name != "" {
+		return name + " (" + id + ")"
 	}
-	return "uid " + id
+	return id
 }
 
-// groupName is the group's name, or "gid N" when the user database has
+// groupName is the group's name, or "gid N" when the group database has
 // none for it.
 func groupName(gid uint32) string {
-	id := strconv.FormatUint(uint64(gid), 10)
-	if g, err := user.LookupGroupId(id); err == nil {
-		return g.Name
+	if name := host.GroupName(gid); name != "" {
+		return name
 	}
-	return "gid " + id
+	return "gid " + strconv.FormatUint(uint64(gid), 10)
 }
 
 // readNames lists the drop-in names in the directory open as fd.

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"fcap/atomicfile"
 )
 
 // Action is what Install or Remove did to one file.
@@ -58,8 +61,8 @@ func install(target string, content []byte, force bool) (Action, error) {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return 0, fmt.Errorf("install %s: %w", target, err)
 	}
-	if err := writeAtomic(target, content); err != nil {
-		return 0, fmt.Errorf("install %s: %w", target, err)
+	if err := atomicfile.Write(target, 0o644, func(w io.Writer) error { _, err := w.Write(content); return err }); err != nil {
+		return 0, fmt.Errorf("install: %w", err)
 	}
 	return Written, nil
 }
@@ -129,30 +132,4 @@ func readOurs(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s exists and was not written by fcap install-hooks; not touching it: %w", path, errNotOurs)
 	}
 	return buf[:n], nil
-}
-
-// writeAtomic writes content to a new file beside path and renames it
-// over path.
-func writeAtomic(path string, content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".fcap-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

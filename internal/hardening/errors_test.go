@@ -146,7 +146,7 @@ func errorCases() []errorCase {
 			args:   []string{"apply", "--system", "--root", "sys"},
 			stderr: "fcap: refusing drop-in sys/etc/fcap.d: sys/etc is writable by everyone (mode 0777)", code: 1},
 		{name: "drop-in that is a symlink to another file", setup: setupDropIn(symlinkIn("/etc/hostname")),
-			args: []string{"apply", "--system", "--root", "sys"},
+			args:   []string{"apply", "--system", "--root", "sys"},
 			stderr: `fcap: refusing drop-in sys/etc/fcap.d/f.conf: a symlink (to "/etc/hostname"); the only symlink allowed is one to /dev/null, which masks the files of its name`,
 			code:   1},
 		{name: "drop-in masked by a symlink to /dev/null", setup: setupDropIn(symlinkIn("/dev/null")),
