@@ -30,45 +30,73 @@ func readDpkg(opt Options) ([]Entry, []Unread, string, error) {
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("read dpkg database: %w", err)
 	}
-	divert, err := readDiversions(filepath.Join(admin, "diversions"))
+	db, err := openDpkgDB(admin, opt)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	overrides, err := readStatoverrides(filepath.Join(admin, "statoverride"))
-	if err != nil {
-		return nil, nil, "", err
-	}
-	truename := func(p string) string {
-		if to, ok := divert[p]; ok {
-			return to
-		}
-		return p
-	}
-	var entries []Entry
-	var unread []Unread
-	scripts, mention := 0, 0
+	scripts := 0
 	for _, d := range names {
 		pkg, ok := strings.CutSuffix(d.Name(), ".postinst")
 		if !ok || !d.Type().IsRegular() {
 			continue
 		}
 		scripts++
-		e, u, seen, err := readPostinst(filepath.Join(info, d.Name()), pkg, truename, opt)
-		if err != nil {
+		if err := db.read(filepath.Join(info, d.Name()), pkg); err != nil {
 			return nil, nil, "", err
 		}
-		if seen {
-			mention++
-		}
-		for i := range e {
-			if o, ok := overrides[e[i].Path]; ok {
-				e[i].Notes = append(e[i].Notes, "dpkg-statoverride sets "+o+" on this path (the postinst may leave it alone)")
-			}
-		}
-		entries = append(entries, e...)
-		unread = append(unread, u...)
 	}
-	return entries, unread, fmt.Sprintf("dpkg: %d postinst scripts in %s, %d of them call setcap", scripts, info, mention), nil
+	return db.entries, db.unread, fmt.Sprintf("dpkg: %d postinst scripts in %s, %d of them call setcap", scripts, info, db.mention), nil
+}
+
+// dpkgDB is what the scripts are read with (dpkg's diversions and
+// statoverrides) and what they declared so far.
+type dpkgDB struct {
+	opt       Options
+	divert    map[string]string
+	overrides map[string]string
+	entries   []Entry
+	unread    []Unread
+	mention   int // scripts that mention setcap
+}
+
+func openDpkgDB(admin string, opt Options) (*dpkgDB, error) {
+	divert, err := readDiversions(filepath.Join(admin, "diversions"))
+	if err != nil {
+		return nil, err
+	}
+	overrides, err := readStatoverrides(filepath.Join(admin, "statoverride"))
+	if err != nil {
+		return nil, err
+	}
+	return &dpkgDB{opt: opt, divert: divert, overrides: overrides}, nil
+}
+
+// truename is what dpkg-divert --truename prints for p.
+func (db *dpkgDB) truename(p string) string {
+	if to, ok := db.divert[p]; ok {
+		return to
+	}
+	return p
+}
+
+// read reads one package's postinst, noting statoverrides on the paths
+// it declares.
+func (db *dpkgDB) read(path, pkg string) error {
+	e, u, seen, err := readPostinst(path, pkg, db.truename, db.opt)
+	if err != nil {
+		return err
+	}
+	if seen {
+		db.mention++
+	}
+	for i := range e {
+		if o, ok := db.overrides[e[i].Path]; ok {
+			e[i].Notes = append(e[i].Notes, "dpkg-statoverride sets "+o+" on this path (the postinst may leave it alone)")
+		}
+	}
+	db.entries = append(db.entries, e...)
+	db.unread = append(db.unread, u...)
+	return nil
 }
 
 // readPostinst reads one package's postinst; seen says it mentions

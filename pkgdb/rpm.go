@@ -41,6 +41,15 @@ func readRPM(opt Options) ([]Entry, []Unread, string, error) {
 	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, "rpm: no database (" + db + ")", nil
 	}
+	entries, unread, files, err := queryRPM(prog, opt)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return entries, unread, fmt.Sprintf("rpm: FILECAPS of %d installed files (%s)", files, prog), nil
+}
+
+// queryRPM runs rpm -qa and reads its answer as it comes.
+func queryRPM(prog string, opt Options) ([]Entry, []Unread, int, error) {
 	args := []string{"-qa", "--qf", rpmQueryFormat}
 	if opt.Root != "" {
 		args = append([]string{"--root", opt.Root}, args...)
@@ -49,26 +58,25 @@ func readRPM(opt Options) ([]Entry, []Unread, string, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("run rpm: %w", err)
+	if err == nil {
+		err = cmd.Start()
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, "", fmt.Errorf("run rpm: %w", err)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("run rpm: %w", err)
 	}
 	entries, unread, files, serr := parseRPM(bufio.NewScanner(out), opt.Last)
 	io.Copy(io.Discard, out) // whatever is left, so rpm does not block
 	err = cmd.Wait()
-	if serr != nil {
-		return nil, nil, "", fmt.Errorf("read rpm -qa: %w", serr)
+	var ee *exec.ExitError
+	switch {
+	case serr != nil:
+		return nil, nil, 0, fmt.Errorf("read rpm -qa: %w", serr)
+	case errors.As(err, &ee):
+		return nil, nil, 0, fmt.Errorf("rpm -qa: %v: %s", err, strings.TrimSpace(stderr.String()))
+	case err != nil:
+		return nil, nil, 0, fmt.Errorf("rpm -qa: %w", err)
 	}
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return nil, nil, "", fmt.Errorf("rpm -qa: %v: %s", err, strings.TrimSpace(stderr.String()))
-		}
-		return nil, nil, "", fmt.Errorf("rpm -qa: %w", err)
-	}
-	return entries, unread, fmt.Sprintf("rpm: FILECAPS of %d installed files (%s)", files, prog), nil
+	return entries, unread, files, nil
 }
 
 // rpmDBPath is where rpm keeps its database, beneath root.
