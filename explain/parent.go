@@ -161,10 +161,8 @@ func userName(u uint32, ns *cred.UserNS) string {
 		}
 		return fmt.Sprintf("uid %d of its user namespace (uid %d outside)", in, u)
 	}
-	if usr, err := user.LookupId(strconv.FormatUint(uint64(u), 10)); err == nil {
-		if usr.Username == "root" || u != 0 {
-			return usr.Username
-		}
+	if name := host.UserName(u); name != "" {
+		return name
 	}
 	if u == 0 {
 		return "root"

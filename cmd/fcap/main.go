@@ -46,10 +46,12 @@ func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		applyCommand(),
 		auditCommand(),
+		baselineCommand(),
 		convertCommand(),
 		explainCommand(),
 		getCommand(),
 		installCompatCommand(),
+		installHooksCommand(),
 		psCommand(),
 		removeCommand(),
 		runCommand(),
