@@ -35,8 +35,7 @@ func explainCommand() *cli.Command {
 			"digits /proc/PID/status shows; a bare number is refused as ambiguous.\n" +
 			"A set not given follows those given, as the kernel keeps it (effective\n" +
 			"within permitted, ambient within both permitted and inheritable); a\n" +
-			"state no process can be in is a usage error naming the rule it breaks.\n" +
-			"See docs/EXPLAIN.md.\n\n" +
+			"state no process can be in is a usage error naming the rule it breaks.\n\n" +
 			"--expect exits 1 unless the child gets the capabilities (for CI and\n" +
 			"health checks).",
 		Flags:  explainFlags(),

@@ -28,7 +28,7 @@ func runCommand() *cli.Command {
 			"capabilities are exclusive, not cumulative. Everything is checked, and the\n" +
 			"change rehearsed on a throw-away thread, before fcap changes: an unknown user,\n" +
 			"a capability the kernel or fcap lacks, a program the user may not execute.\n" +
-			"--dry-run prints what fcap explain predicts for the program (docs/RUN.md).",
+			"--dry-run prints what fcap explain predicts for the program.",
 		Flags:  runFlags(),
 		Action: runRun,
 	}
