@@ -4,83 +4,15 @@ import (
 	"errors"
 	"fmt"
 
+	"fcap/host"
 	"fcap/model"
 	"fcap/model/cred"
 	"fcap/model/execve"
 	"fcap/oci"
-	"fcap/xattr"
 )
 
 // maxGroupFile bounds the container's /etc/group fcap reads.
 const maxGroupFile = 1 << 20
-
-// containerFS is a container's filesystem as an FS.
-type containerFS struct{ fs *oci.FS }
-
-func (c containerFS) Open(path string) (*xattr.File, string, bool, error) {
-	f, err := c.fs.Open(path)
-	if err != nil {
-		return nil, "", false, err
-	}
-	return f.File, f.Path, f.Flags.NoSuid, nil
-}
-
-// OCI explains what happens when a container's process executes its
-// program: config is an OCI runtime config (or its bundle), file the
-// program in the container ("" for process.args[0]), runtime the state of
-// the runtime that applies the config (root, usually fcap's own state).
-// A malformed config is an *oci.ConfigError. A config the runtime refuses
-// before exec, or a program its lookup does not find, is a Report whose
-// result is the failure.
-func OCI(config, file string, runtime cred.State, last model.Cap) (Report, error) {
-	cfg, err := oci.Load(config)
-	if err != nil {
-		return Report{}, err
-	}
-	fs, err := cfg.OpenFS()
-	if err != nil {
-		return Report{}, err
-	}
-	defer fs.Close()
-	groups, err := fs.ReadFile("/etc/group", maxGroupFile)
-	if err != nil {
-		return Report{}, fmt.Errorf("the container's /etc/group: %w", err)
-	}
-	name := file
-	if name == "" && len(cfg.Args()) > 0 {
-		name = cfg.Args()[0]
-	}
-	runtimeParent := Parent{State: runtime, Who: fmt.Sprintf("runc applying %s (with fcap's own credentials)", cfg.Path)}
-	proc, err := cfg.Process(runtime, last, groups)
-	var rtErr *oci.RuntimeError
-	if errors.As(err, &rtErr) {
-		return failed(runtimeParent, name, rtErr.Errno, RuleRuntimeRefuses, rtErr.Error()), nil
-	}
-	if err != nil {
-		return Report{}, err
-	}
-	p := Parent{State: proc.State, Notes: proc.Notes,
-		Who: fmt.Sprintf("the container's process (uid %d) as runc 1.1 sets it up from %s", proc.State.UID, cfg.Path)}
-	prog, err := fs.Program(file)
-	var execErr *oci.ExecError
-	if errors.As(err, &execErr) {
-		return failed(p, name, execErr.Errno, RuleRuntimeLookup, execErr.Error()), nil
-	}
-	if err != nil {
-		return Report{}, err
-	}
-	progPath := prog.Path
-	prog.Close()
-	f, err := InspectIn(containerFS{fs}, progPath)
-	if err != nil {
-		return Report{}, err
-	}
-	f.Path = name
-	if progPath != name {
-		f.Notes = append([]string{fmt.Sprintf("%s is %s in the container", name, progPath)}, f.Notes...)
-	}
-	return Explain(p, f, last), nil
-}
 
 // The rules of a report whose exec never happens.
 const (
@@ -89,8 +21,8 @@ const (
 	RuleSystemdLocate  = "systemd-locate"  // systemd cannot locate the program
 )
 
-// StoppedBeforeExec reports whether the runtime failed before exec, so
-// that nothing about the file applies.
+// StoppedBeforeExec reports whether the runtime or systemd failed before
+// exec, so that nothing about the file applies.
 func (r Report) StoppedBeforeExec() bool {
 	if len(r.Result.Rules) != 1 {
 		return false
@@ -102,8 +34,113 @@ func (r Report) StoppedBeforeExec() bool {
 	return false
 }
 
-// failed is a report whose exec never happens: the runtime fails first.
-func failed(p Parent, name, errno, rule, detail string) Report {
-	return Report{Parent: p, File: File{Path: name, Exec: name},
-		Result: execve.Result{Err: errno, Rules: []execve.Rule{{Name: rule, Detail: detail}}}}
+// stopped is a report whose exec never happens: the runtime or systemd
+// fails first, with errno.
+func stopped(p Parent, name, errno, rule, detail string, last model.Cap) Report {
+	prog := Program{Program: execve.Program{Steps: []execve.Step{{Path: name}}}}
+	return Report{Parent: p, Program: prog, Last: last,
+		Result:  execve.Result{Err: errno, Why: detail, Rules: []execve.Rule{{Name: rule, Detail: detail}}},
+		Verdict: fmt.Sprintf("exec fails with %s: %s", errno, detail)}
+}
+
+// OCI explains what happens when a container's process executes its
+// program: config is an OCI runtime config (or its bundle), file the
+// program in the container ("" for process.args[0]), runtime the state of
+// the runtime that applies the config (root, usually fcap's own state).
+// The parent is the container's process as runc 1.1 sets it up; the
+// program is looked up in the container's filesystem (its rootfs and the
+// config's mounts), which nothing leads out of. A malformed config is an
+// *oci.ConfigError. A config the runtime refuses before exec, or a
+// program its lookup cannot find, is a report whose exec fails.
+func OCI(config, file string, runtime cred.State, last model.Cap) (Report, error) {
+	cfg, err := oci.Load(config)
+	if err != nil {
+		return Report{}, err
+	}
+	ofs, err := cfg.OpenFS()
+	if err != nil {
+		return Report{}, err
+	}
+	defer ofs.Close()
+	name := file
+	if name == "" && len(cfg.Args()) > 0 {
+		name = cfg.Args()[0]
+	}
+	p, rep, err := containerParent(cfg, ofs, name, runtime, last)
+	if err != nil || rep != nil {
+		return derefReport(rep), err
+	}
+	prog, err := ofs.Program(file)
+	var execErr *oci.ExecError
+	if errors.As(err, &execErr) {
+		return stopped(p, name, execErr.Errno, RuleRuntimeLookup, execErr.Error(), last), nil
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	execPath := prog.Exec
+	prog.Close()
+	efs, err := containerFS(ofs)
+	if err != nil {
+		return Report{}, err
+	}
+	defer efs.Close()
+	pr, err := Inspect(efs, execPath)
+	if err != nil {
+		return Report{}, err
+	}
+	if execPath != name {
+		pr.Notes = append([]string{fmt.Sprintf("runc executes %s for %s (the PATH of process.env)", execPath, name)}, pr.Notes...)
+	}
+	return Explain(p, pr, last)
+}
+
+func derefReport(r *Report) Report {
+	if r == nil {
+		return Report{}
+	}
+	return *r
+}
+
+// containerParent is the container's process; a config the runtime
+// refuses is a stopped report instead.
+func containerParent(cfg *oci.Config, ofs *oci.FS, name string, runtime cred.State, last model.Cap) (Parent, *Report, error) {
+	groups, err := ofs.ReadFile("/etc/group", maxGroupFile)
+	if err != nil {
+		return Parent{}, nil, fmt.Errorf("the container's /etc/group: %w", err)
+	}
+	proc, err := cfg.Process(runtime, last, groups)
+	var rtErr *oci.RuntimeError
+	if errors.As(err, &rtErr) {
+		who := Who{Kind: "container", User: "runc", Text: fmt.Sprintf("runc applying %s (with fcap's own credentials)", cfg.Path)}
+		r := stopped(Parent{State: runtime, Who: who}, name, rtErr.Errno, RuleRuntimeRefuses, rtErr.Error(), last)
+		return Parent{}, &r, nil
+	}
+	if err != nil {
+		return Parent{}, nil, err
+	}
+	user := fmt.Sprintf("the container's process (uid %d)", proc.State.UID)
+	who := Who{Kind: "container", User: user, Text: fmt.Sprintf("%s as runc 1.1 sets it up from %s", user, cfg.Path)}
+	return Parent{State: proc.State, Who: who, Notes: proc.Notes, Root: cfg.Rootfs, Cwd: ofs.Cwd()}, nil, nil
+}
+
+// containerFS is the container's filesystem as exec inside it walks it:
+// the rootfs as the root, the config's mounts through FS.Bind, and their
+// flags through FS.Mounts.
+func containerFS(ofs *oci.FS) (*FS, error) {
+	fs, err := OpenFS(ofs.Root(), "/")
+	if err != nil {
+		return nil, err
+	}
+	fs.Name = "the container"
+	fs.Bind = ofs.Bind
+	fs.Mounts = func(p string) (host.MountFlags, bool) {
+		f, ok := ofs.FlagsAt(p)
+		return host.MountFlags{NoSuid: f.NoSuid, NoExec: f.NoExec}, ok
+	}
+	if err := fs.Chdir(ofs.Cwd()); err != nil {
+		fs.Close()
+		return nil, err
+	}
+	return fs, nil
 }

@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
+	"fcap/host"
 	"fcap/model"
 	"fcap/model/cred"
 	"fcap/systemd"
@@ -16,8 +19,9 @@ import (
 // file, manager the state of the service manager the process starts from
 // (systemd.Manager), db the user database. A unit systemd cannot load, or
 // one fcap does not model, is a *systemd.UnitError (or wraps
-// systemd.ErrHidden); a service systemd would fail to start is a
-// *systemd.StartError.
+// systemd.ErrHidden); a service systemd would fail to start before it
+// looks for the program is a *systemd.StartError; a program it cannot
+// locate is a report whose exec fails.
 func Unit(unit, file string, manager cred.State, db systemd.UserDB, last model.Cap) (Report, error) {
 	u, err := systemd.Load(unit)
 	if err != nil {
@@ -34,31 +38,28 @@ func Unit(unit, file string, manager cred.State, db systemd.UserDB, last model.C
 	}
 	cmd, note := e.Command(file, os.Stat)
 	svc, prog, err := startAndLocate(e, cmd, manager, db, last)
+	p := serviceParent(u, e, cmd, svc, note)
 	var se *systemd.StartError
 	if errors.As(err, &se) && se.Errno != "" {
-		p := Parent{State: svc.State, Who: unitWho(u, e, cmd), Notes: svc.Notes}
 		detail := se.Error()
 		if cmd.Prefix.IgnoreFailure {
 			detail += `; the "-" prefix makes systemd skip the command and go on`
 		}
-		return failed(p, cmd.Path, se.Errno, RuleSystemdLocate, detail), nil
+		return stopped(p, cmd.Path, se.Errno, RuleSystemdLocate, detail, last), nil
 	}
 	if err != nil {
 		return Report{}, err
 	}
-	p := Parent{State: svc.State, Who: unitWho(u, e, cmd), Notes: append(append([]string(nil), e.Notes...), svc.Notes...)}
-	if note != "" {
-		p.Notes = append([]string{note}, p.Notes...)
-	}
-	f, err := Inspect(prog)
+	fs, err := serviceFS(svc)
 	if err != nil {
 		return Report{}, err
 	}
-	if setting, ok := svc.NoSuidAt(f.Exec); ok && !f.Target.NoSuid {
-		f.Target.NoSuid = true
-		f.Notes = append(f.Notes, fmt.Sprintf("%s is on a mount point of the service's namespace (%s=) that systemd remounts nosuid", f.Exec, setting))
+	defer fs.Close()
+	pr, err := Inspect(fs, prog)
+	if err != nil {
+		return Report{}, err
 	}
-	return Explain(p, f, last), nil
+	return Explain(p, pr, last)
 }
 
 // startAndLocate follows systemd's order: the user and group lookups
@@ -87,11 +88,42 @@ func startAndLocate(e *systemd.Exec, cmd systemd.Command, manager cred.State, db
 	return svc, prog, startErr
 }
 
-func unitWho(u *systemd.Unit, e *systemd.Exec, cmd systemd.Command) string {
+// serviceParent is the service's process; note says how the command was
+// chosen.
+func serviceParent(u *systemd.Unit, e *systemd.Exec, cmd systemd.Command, svc systemd.Service, note string) Parent {
 	user := e.User
 	if user == "" || cmd.Prefix.FullyPrivileged || cmd.Prefix.NoSetuid {
 		user = "root"
 	}
-	return fmt.Sprintf("the process of %s (User=%s) as systemd 252 sets it up for ExecStart=%s%s (line %d)",
-		u.Name, user, cmd.Prefix, cmd.Path, cmd.Line)
+	subject := fmt.Sprintf("the process of %s (User=%s)", u.Name, user)
+	who := Who{Kind: "service", User: subject, Text: fmt.Sprintf("%s as systemd 252 sets it up for ExecStart=%s%s (line %d)",
+		subject, cmd.Prefix, cmd.Path, cmd.Line)}
+	p := Parent{State: svc.State, Who: who, Notes: append(append([]string(nil), e.Notes...), svc.Notes...), Root: "/", Cwd: "/"}
+	if note != "" {
+		p.Notes = append([]string{note}, p.Notes...)
+	}
+	return p
+}
+
+// serviceFS is the host's filesystem as the service sees it: the mount
+// points systemd remounts nosuid are nosuid.
+func serviceFS(svc systemd.Service) (*FS, error) {
+	fs, err := HostFS("/")
+	if err != nil || len(svc.NoSuidMounts) == 0 {
+		return fs, err
+	}
+	fs.Mounts = func(p string) (host.MountFlags, bool) {
+		if _, ok := svc.NoSuidAt(p); !ok {
+			return host.MountFlags{}, false
+		}
+		fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return host.MountFlags{}, false
+		}
+		defer unix.Close(fd)
+		mf, err := host.Mount(fd)
+		mf.NoSuid = true
+		return mf, err == nil
+	}
+	return fs, nil
 }

@@ -35,6 +35,10 @@ type FS struct {
 	srcs     []bindSource // per mount; fd -1 when not a bind mount
 	pidNS    bool         // the container has its own pid namespace
 	cwd      string
+	// standInFd is an empty directory Bind gives for directories whose
+	// contents exist only at run time (-1 until needed).
+	standInFd  int
+	standInDir string
 }
 
 // bindSource is a bind mount's source on the host, opened once. The
@@ -59,6 +63,8 @@ type File struct {
 	// that mount's flags as the container sees them.
 	Mount string
 	Flags Flags
+	// Exec is, for FS.Program, the path runc passes to execve.
+	Exec string
 }
 
 // OpenFS opens the container filesystem the config describes. Close it
@@ -68,7 +74,7 @@ func (c *Config) OpenFS() (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open rootfs %s: %w", c.Rootfs, err)
 	}
-	fs := &FS{cfg: c, rootFd: fd, readonly: c.Spec.Root.Readonly, cwd: c.Spec.Process.Cwd}
+	fs := &FS{cfg: c, rootFd: fd, readonly: c.Spec.Root.Readonly, cwd: c.Spec.Process.Cwd, standInFd: -1}
 	if fs.cwd == "" {
 		fs.cwd = "/"
 	}
@@ -179,13 +185,22 @@ func (s *bindSource) close() {
 	}
 }
 
-// Close releases the descriptors FS holds.
+// Close releases the descriptors FS holds and removes its stand-in
+// directory.
 func (fs *FS) Close() error {
 	for i := range fs.srcs {
 		fs.srcs[i].close()
 	}
+	if fs.standInFd >= 0 {
+		unix.Close(fs.standInFd)
+		os.Remove(fs.standInDir)
+	}
 	return unix.Close(fs.rootFd)
 }
+
+// Root is the rootfs directory and Cwd the process's working directory.
+func (fs *FS) Root() string { return fs.cfg.Rootfs }
+func (fs *FS) Cwd() string  { return fs.cwd }
 
 // Open resolves p in the container (relative to process.cwd when it is
 // relative), following every symlink, and opens the regular file it

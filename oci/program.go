@@ -74,6 +74,7 @@ func (fs *FS) lookFile(name string) (*File, error) {
 		f.Close()
 		return nil, &ExecError{Name: name, Errno: "EACCES", Detail: fmt.Sprintf("%s has no execute bit (mode %04o)", f.Path, f.Stat.Mode&0o7777)}
 	}
+	f.Exec = name
 	return f, nil
 }
 

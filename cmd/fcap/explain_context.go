@@ -8,6 +8,7 @@ import (
 
 	"fcap/explain"
 	"fcap/model"
+	"fcap/model/cred"
 	"fcap/oci"
 	"fcap/systemd"
 )
@@ -22,9 +23,13 @@ func contextFlag(c *cli.Context) string {
 	return ""
 }
 
-// checkExplainArgs checks the operands and the options that cannot go
-// together: a context gives the parent, so no other parent source or
-// parent what-if applies.
+// parentOptions are the options that make or change the parent, which
+// a context gives.
+var parentOptions = []string{"oci", "unit", "pid", "self", "user", "userns", "userns-gids", "uid", "euid", "gid", "egid",
+	"groups", "inh", "prm", "eff", "amb", "bnd", "secbits", "nnp"}
+
+// checkExplainArgs checks the operands, and that no other parent option
+// comes with a context.
 func checkExplainArgs(c *cli.Context, ctx string) error {
 	if ctx == "" {
 		if c.NArg() != 1 {
@@ -35,7 +40,7 @@ func checkExplainArgs(c *cli.Context, ctx string) error {
 	if c.NArg() > 1 {
 		return usagef("explain", "--%s: want at most one FILE, got %d", ctx, c.NArg())
 	}
-	for _, f := range []string{"oci", "unit", "pid", "self", "user", "uid", "euid", "gid", "egid", "inh", "prm", "eff", "amb", "bnd", "secbits", "nnp"} {
+	for _, f := range parentOptions {
 		if f != ctx && c.IsSet(f) {
 			return usagef("explain", "--%s and --%s: the %s gives the parent process", ctx, f, map[string]string{"oci": "config", "unit": "unit"}[ctx])
 		}
@@ -43,7 +48,8 @@ func checkExplainArgs(c *cli.Context, ctx string) error {
 	return nil
 }
 
-// explainContext explains the program of a container or a service.
+// explainContext explains the program of a container or a service, with
+// the file what-ifs applied when exec gets to the file.
 func explainContext(c *cli.Context, last model.Cap, fileIf explain.FileWhatIf) (explain.Report, error) {
 	self, err := explain.Self()
 	if err != nil {
@@ -55,21 +61,26 @@ func explainContext(c *cli.Context, last model.Cap, fileIf explain.FileWhatIf) (
 	} else {
 		r, err = explain.Unit(c.String("unit"), c.Args().First(), systemd.Manager(self.State.Bounding), systemd.SystemDB{}, last)
 	}
-	if err != nil {
+	if err != nil || r.StoppedBeforeExec() {
 		return r, contextError(err)
 	}
-	if r.StoppedBeforeExec() {
-		return r, nil
+	fileIf.Apply(&r.Program)
+	r, err = explain.Explain(r.Parent, r.Program, last)
+	if ie := (*cred.InvariantError)(nil); errors.As(err, &ie) {
+		return r, usagef("explain", "%s", err)
 	}
-	fileIf.Apply(&r.File.Target)
-	return explain.Explain(r.Parent, r.File, last), nil
+	return r, err
 }
 
 // contextError makes a bad config or unit a usage error (exit 2).
 func contextError(err error) error {
 	var ce *oci.ConfigError
 	var ue *systemd.UnitError
-	if errors.As(err, &ce) || errors.As(err, &ue) || errors.Is(err, systemd.ErrHidden) {
+	var ie *cred.InvariantError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, systemd.ErrHidden), errors.As(err, &ie):
 		return usagef("explain", "%s", err)
 	}
 	return fmt.Errorf("explain: %w", err)

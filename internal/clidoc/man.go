@@ -74,7 +74,7 @@ func synopsis(app string, c *cli.Command) string {
 func command(w io.Writer, app string, c *cli.Command) {
 	fmt.Fprintf(w, ".SS %s\n", synopsis(app, c))
 	fmt.Fprintf(w, "%s.\n", esc(upperFirst(c.Usage)))
-	paragraphs(w, strings.ReplaceAll(c.Description, "\n", " "))
+	paragraphs(w, c.Description)
 	for _, f := range c.VisibleFlags() {
 		usage, placeholder := flagUsage(f)
 		var names []string

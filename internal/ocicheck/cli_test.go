@@ -58,7 +58,8 @@ func cliOutcome(out []byte) (outcome, error) {
 		return outcome{Kind: "exec", Errno: execResult}, nil
 	}
 	s, err := stateFromJSON(j.Result)
-	return outcome{Kind: "ok", State: s}, err
+	secure, _ := j.Result["secure_exec"].(bool)
+	return outcome{Kind: "ok", State: s, Secure: secure}, err
 }
 
 // stateFromJSON reads explain's STATE object.
@@ -66,8 +67,12 @@ func stateFromJSON(m map[string]any) (cred.State, error) {
 	var s cred.State
 	num := func(k string) uint32 { v, _ := m[k].(float64); return uint32(v) }
 	s.UID, s.EUID, s.SUID, s.FSUID = num("uid"), num("euid"), num("suid"), num("fsuid")
-	s.GID, s.EGID = num("gid"), num("egid")
-	s.SGID, s.FSGID = s.EGID, s.EGID // exec sets both to the egid
+	s.GID, s.EGID, s.SGID, s.FSGID = num("gid"), num("egid"), num("sgid"), num("fsgid")
+	groups, _ := m["groups"].([]any)
+	for _, g := range groups {
+		v, _ := g.(float64)
+		s.Groups = append(s.Groups, uint32(v))
+	}
 	s.Securebits = cred.Securebits(num("securebits"))
 	s.NoNewPrivs, _ = m["no_new_privs"].(bool)
 	for k, dst := range map[string]*model.Set{"inheritable": &s.Inheritable, "permitted": &s.Permitted,

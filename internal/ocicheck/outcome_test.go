@@ -24,9 +24,6 @@ type outcome struct {
 	Secure bool
 	Detail string   // the runtime's message or the prediction's reason
 	Facts  []string // what the prediction went through (rules, mount flags)
-	// partial says the groups and AT_SECURE are unknown (explain's JSON
-	// does not show them).
-	partial bool
 }
 
 func (o outcome) kind() string {
@@ -64,10 +61,8 @@ func (o outcome) differences(got outcome) []string {
 	}
 	cmp("uids", []uint32{a.UID, a.EUID, a.SUID, a.FSUID}, []uint32{b.UID, b.EUID, b.SUID, b.FSUID})
 	cmp("gids", []uint32{a.GID, a.EGID, a.SGID, a.FSGID}, []uint32{b.GID, b.EGID, b.SGID, b.FSGID})
-	if !o.partial {
-		cmp("groups", a.Groups, b.Groups)
-		cmp("AT_SECURE", o.Secure, got.Secure)
-	}
+	cmp("groups", a.Groups, b.Groups)
+	cmp("AT_SECURE", o.Secure, got.Secure)
 	cmp("inheritable", a.Inheritable.Hex(), b.Inheritable.Hex())
 	cmp("permitted", a.Permitted.Hex(), b.Permitted.Hex())
 	cmp("effective", a.Effective.Hex(), b.Effective.Hex())

@@ -75,7 +75,6 @@ func TestPodmanConfigsArePredicted(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s prediction for %s: %v", name, cfg, err)
 				}
-				want.partial = name == "fcap-cli"
 				wants[name] = want
 			}
 			got := podmanStart(t, id)

@@ -1,106 +1,53 @@
 package ocicheck
 
 import (
-	"errors"
-	"strings"
+	"fmt"
 
-	"fcap/capfile"
+	"fcap/explain"
 	"fcap/model"
 	"fcap/model/cred"
-	"fcap/model/execve"
-	"fcap/oci"
-	"fcap/xattr"
 )
 
-// packagePredictor predicts with package oci and execve.Predict.
+// packagePredictor predicts with the explain engine (packages oci and
+// execve), which keeps every field of the child.
 type packagePredictor struct {
 	runtime cred.State
 	lastCap model.Cap
 }
 
 func (p packagePredictor) predict(configPath string) (outcome, error) {
-	cfg, err := oci.Load(configPath)
+	r, err := explain.OCI(configPath, "", p.runtime, p.lastCap)
 	if err != nil {
 		return outcome{}, err
 	}
-	fs, err := cfg.OpenFS()
-	if err != nil {
-		return outcome{}, err
-	}
-	defer fs.Close()
-	groups, err := fs.ReadFile("/etc/group", 1<<20)
-	if err != nil {
-		return outcome{}, err
-	}
-	proc, err := cfg.Process(p.runtime, p.lastCap, groups)
-	var rtErr *oci.RuntimeError
-	if errors.As(err, &rtErr) {
-		return outcome{Kind: "refused", Detail: rtErr.Error()}, nil
-	}
-	if err != nil {
-		return outcome{}, err
-	}
-	f, err := fs.Program("")
-	var execErr *oci.ExecError
-	if errors.As(err, &execErr) {
-		return outcome{Kind: "exec", Errno: execErr.Errno, Detail: execErr.Error()}, nil
-	}
-	if err != nil {
-		return outcome{}, err
-	}
-	defer f.Close()
-	if f.Flags.NoExec {
-		// Stand-in for the permission model: a noexec mount refuses exec.
-		return outcome{Kind: "exec", Errno: "EACCES", Detail: f.Path + " is on a noexec mount",
-			Facts: []string{"mount " + f.Mount + " " + f.Flags.String()}}, nil
-	}
-	target, err := execTarget(f)
-	if err != nil {
-		return outcome{}, err
-	}
-	r := execve.Predict(proc.State, target, p.lastCap)
-	facts := facts(proc, f, r)
-	if r.Err != "" {
-		return outcome{Kind: "exec", Errno: r.Err, Detail: lastRule(r), Facts: facts}, nil
-	}
-	return outcome{Kind: "ok", State: r.Child, Secure: r.Secure, Facts: facts}, nil
-}
-
-// facts names what a prediction went through, for the coverage counts.
-func facts(proc oci.Process, f *oci.File, r execve.Result) []string {
-	out := []string{"mount " + f.Mount + " " + f.Flags.String()}
-	for _, n := range proc.Notes {
-		out = append(out, "note "+strings.Fields(n)[0])
-	}
-	for _, rule := range r.Rules {
-		out = append(out, "rule "+rule.Name)
-	}
-	return out
-}
-
-// execTarget reads what exec learns about the program's file.
-func execTarget(f *oci.File) (execve.Target, error) {
-	t := execve.Target{Mode: f.Stat.Mode & 0o7777, UID: f.Stat.Uid, GID: f.Stat.Gid, NoSuid: f.Flags.NoSuid}
-	v, err := f.Get()
+	facts := reportFacts(r)
 	switch {
-	case xattr.IsKind(err, xattr.Unreadable):
-		t.CapsInvalid = true
-	case err != nil:
-		return t, err
-	case v != nil:
-		fc, err := capfile.DecodeForExec(v)
-		if err != nil {
-			t.CapsInvalid = true
-		} else {
-			t.Caps = &fc
+	case r.StoppedBeforeExec() && r.Result.Rules[0].Name == explain.RuleRuntimeRefuses:
+		return outcome{Kind: "refused", Detail: r.Result.Why, Facts: facts}, nil
+	case r.Result.Err != "":
+		return outcome{Kind: "exec", Errno: r.Result.Err, Detail: r.Result.Why, Facts: facts}, nil
+	case r.Result.Undetermined():
+		return outcome{}, fmt.Errorf("undetermined outcome: %s", r.Verdict)
+	}
+	return outcome{Kind: "ok", State: r.Result.Child, Secure: r.Result.Secure, Facts: facts}, nil
+}
+
+// reportFacts names what a prediction went through, for the coverage
+// counts: the decisive file's mount flags, the parent's notes and the
+// rules.
+func reportFacts(r explain.Report) []string {
+	var facts []string
+	if !r.StoppedBeforeExec() {
+		t := r.Decider().File
+		facts = append(facts, fmt.Sprintf("mount nosuid=%v noexec=%v", t.NoSuid, t.NoExec))
+	}
+	for _, n := range r.Parent.Notes {
+		if len(n) > 8 {
+			facts = append(facts, "note "+n[:8])
 		}
 	}
-	return t, nil
-}
-
-func lastRule(r execve.Result) string {
-	if len(r.Rules) == 0 {
-		return ""
+	for _, rule := range r.Result.Rules {
+		facts = append(facts, "rule "+rule.Name)
 	}
-	return r.Rules[len(r.Rules)-1].Detail
+	return facts
 }

@@ -178,20 +178,22 @@ func (g *generator) pick2(a, b string) string {
 	return b
 }
 
-// file draws the probe's caps, mode and owner. Every mode gives all
-// three classes execute permission, or none (which runc's lookup
-// refuses): who may execute what is the permission model's matter.
+// file draws the probe's caps, mode and owner: usually executable by
+// everyone, often only by some classes (owner, group, others), so that
+// the permission checks decide too.
 func (g *generator) file(s *scenario) {
 	p := &s.Prog
-	p.Owner = g.pick([]uint32{0, 0, s.UID, 1000})
-	p.Group = g.pick([]uint32{0, 0, s.GID, 50})
+	p.Owner = g.pick([]uint32{0, 0, s.UID, 1000, 4242})
+	groups := append([]uint32{0, s.GID, 50}, s.Gids...)
+	p.Group = groups[g.r.IntN(len(groups))]
 	p.Mode = 0o755
+	if g.chance(40) {
+		p.Mode = uint32(g.r.IntN(0o1000))
+	}
 	switch {
-	case g.chance(5):
-		p.Mode = 0o644
-	case g.chance(20):
-		p.Mode |= 0o4000
 	case g.chance(15):
+		p.Mode |= 0o4000
+	case g.chance(10):
 		p.Mode |= 0o2000
 	}
 	if g.chance(40) {
