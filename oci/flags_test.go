@@ -79,7 +79,7 @@ func TestMountFlagsAreTheOnesRuncLeaves(t *testing.T) {
 			}
 			defer f.Close()
 			if f.Flags != tt.want {
-				t.Errorf("flags %s, want %s", f.Flags, tt.want)
+				t.Errorf("flags %+v, want %+v", f.Flags, tt.want)
 			}
 		})
 	}
@@ -105,6 +105,6 @@ func TestANonRecursiveBindShowsWhatIsBeneathSubmounts(t *testing.T) {
 	}
 	defer f.Close()
 	if f.Flags != (Flags{}) {
-		t.Errorf("flags %s, want the source mount's (none)", f.Flags)
+		t.Errorf("flags %+v, want the source mount's (none)", f.Flags)
 	}
 }

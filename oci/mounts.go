@@ -3,7 +3,6 @@ package oci
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,22 +10,6 @@ import (
 // Flags are the mount flags exec looks at.
 type Flags struct {
 	ReadOnly, NoSuid, NoExec bool
-}
-
-func (f Flags) String() string {
-	var s []string
-	for _, x := range []struct {
-		on   bool
-		name string
-	}{{f.ReadOnly, "ro"}, {f.NoSuid, "nosuid"}, {f.NoExec, "noexec"}} {
-		if x.on {
-			s = append(s, x.name)
-		}
-	}
-	if len(s) == 0 {
-		return "suid,exec"
-	}
-	return strings.Join(s, ",")
 }
 
 // mountPoint is one entry of the config's mounts, as runc 1.1 sets it up.
