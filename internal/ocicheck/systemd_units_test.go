@@ -169,13 +169,15 @@ func (g *unitGenerator) prefix() string {
 	return ""
 }
 
-// unitFile draws the program's caps, mode and owner: every class may
-// execute it, or (rarely) none.
+// unitFile draws the program's caps, mode and owner: usually
+// executable by everyone, often only by some classes, so that the
+// permission checks (as the service's user) decide too.
 func (g *unitGenerator) unitFile(p *program) {
-	p.Owner, p.Group, p.Mode = g.pick([]uint32{0, 0, 1}), g.pick([]uint32{0, 0, 4}), 0o755
+	p.Owner, p.Group, p.Mode = g.pick([]uint32{0, 0, 1, 33, 65534}), g.pick([]uint32{0, 0, 4, 33, 65534}), 0o755
+	if g.chance(35) {
+		p.Mode = uint32(g.r.IntN(0o1000))
+	}
 	switch {
-	case g.chance(4):
-		p.Mode = 0o644
 	case g.chance(15):
 		p.Mode |= 0o4000
 	case g.chance(10):
