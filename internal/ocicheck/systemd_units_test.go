@@ -91,11 +91,13 @@ func (g *unitGenerator) identity(line func(string, ...any)) {
 		}
 		line("SupplementaryGroups=%s %s", g.pickS(g.groups), g.pickS(g.groups))
 	}
-	if g.chance(2) {
-		line("User=fcap-no-such-user")
+	// Names and numeric ids no database entry has: systemd 252 refuses
+	// both (217/USER, 216/GROUP).
+	if g.chance(3) {
+		line("User=%s", g.pickS([]string{"fcap-no-such-user", "4242"}))
 	}
-	if g.chance(2) {
-		line("SupplementaryGroups=fcap-no-such-group")
+	if g.chance(3) {
+		line("%s=%s", g.pickS([]string{"Group", "SupplementaryGroups"}), g.pickS([]string{"fcap-no-such-group", "4343"}))
 	}
 }
 
