@@ -46,7 +46,8 @@ func stopped(p Parent, name, errno, rule, detail string, last model.Cap) Report 
 // OCI explains what happens when a container's process executes its
 // program: config is an OCI runtime config (or its bundle), file the
 // program in the container ("" for process.args[0]), runtime the state of
-// the runtime that applies the config (root, usually fcap's own state).
+// the runtime that applies the config (root with every capability of the
+// bounding set, as systemd.Manager makes it).
 // The parent is the container's process as runc 1.1 sets it up; the
 // program is looked up in the container's filesystem (its rootfs and the
 // config's mounts), which nothing leads out of. A malformed config is an
@@ -112,7 +113,7 @@ func containerParent(cfg *oci.Config, ofs *oci.FS, name string, runtime cred.Sta
 	proc, err := cfg.Process(runtime, last, groups)
 	var rtErr *oci.RuntimeError
 	if errors.As(err, &rtErr) {
-		who := Who{Kind: "container", User: "runc", Text: fmt.Sprintf("runc applying %s (with fcap's own credentials)", cfg.Path)}
+		who := Who{Kind: "container", User: "runc", Text: fmt.Sprintf("runc (root) applying %s", cfg.Path)}
 		r := stopped(Parent{State: runtime, Who: who}, name, rtErr.Errno, RuleRuntimeRefuses, rtErr.Error(), last)
 		return Parent{}, &r, nil
 	}

@@ -55,11 +55,14 @@ func explainContext(c *cli.Context, last model.Cap, fileIf explain.FileWhatIf) (
 	if err != nil {
 		return explain.Report{}, fmt.Errorf("explain: %w", err)
 	}
+	// runc and systemd run as root with every capability of the bounding
+	// set, whoever runs fcap: take fcap's bounding set for theirs.
+	root := systemd.Manager(self.State.Bounding)
 	var r explain.Report
 	if c.IsSet("oci") {
-		r, err = explain.OCI(c.String("oci"), c.Args().First(), self.State, last)
+		r, err = explain.OCI(c.String("oci"), c.Args().First(), root, last)
 	} else {
-		r, err = explain.Unit(c.String("unit"), c.Args().First(), systemd.Manager(self.State.Bounding), systemd.SystemDB{}, last)
+		r, err = explain.Unit(c.String("unit"), c.Args().First(), root, systemd.SystemDB{}, last)
 	}
 	if err != nil || r.StoppedBeforeExec() {
 		return r, contextError(err)
