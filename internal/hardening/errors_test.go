@@ -77,7 +77,7 @@ func errorCases() []errorCase {
 		{name: "nosuid tmpfs: caps can be stored", setup: setupNosuid,
 			args: []string{"set", "cap_net_raw=ep", "nosuid/f"}, code: 0,
 			want: map[string]string{"nosuid/f": capNetRawEP}},
-		{name: "nosuid tmpfs: explain says they are ignored", setup: withCaps(setupNosuid, "nosuid/f"),
+		{name: "nosuid tmpfs: explain says they are ignored", setup: withCaps(withProgram(setupNosuid, "nosuid/f"), "nosuid/f"),
 			args: []string{"explain", "nosuid/f"}, code: 0,
 			stdout: "WARNING: the file's mount is nosuid: its capabilities and set-id bits are ignored"},
 		{name: "tmpfs", setup: setupTmpfs,

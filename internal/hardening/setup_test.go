@@ -33,6 +33,20 @@ func withCaps(setup func(*testing.T, string) []string, path string) func(*testin
 	}
 }
 
+// withProgram runs setup, then makes path a copy of a real program, for
+// commands that look at what the file is (explain).
+func withProgram(setup func(*testing.T, string) []string, path string) func(*testing.T, string) []string {
+	return func(t *testing.T, base string) []string {
+		watch := setup(t, base)
+		b, err := os.ReadFile("/bin/true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeBytes(t, filepath.Join(base, path), b)
+		return watch
+	}
+}
+
 // withManifest runs setup, then writes base/manifest holding line.
 func withManifest(setup func(*testing.T, string) []string, line string) func(*testing.T, string) []string {
 	return func(t *testing.T, base string) []string {
