@@ -12,6 +12,7 @@ import (
 type dirChecker struct {
 	stats map[string]dirStat
 	chain map[string]string // why the directory itself can be replaced
+	names *names
 }
 
 type dirStat struct {
@@ -19,8 +20,8 @@ type dirStat struct {
 	err            error
 }
 
-func newDirChecker() *dirChecker {
-	return &dirChecker{stats: map[string]dirStat{}, chain: map[string]string{}}
+func newDirChecker(n *names) *dirChecker {
+	return &dirChecker{stats: map[string]dirStat{}, chain: map[string]string{}, names: n}
 }
 
 // replaceable says why a non-root user can replace the file at path owned
@@ -44,7 +45,7 @@ func (d *dirChecker) contents(dir string, uid uint32) string {
 	if st.err != nil {
 		return ""
 	}
-	if why := DirReplaceable(st.mode, st.uid, st.gid, uid); why != "" {
+	if why := DirReplaceable(st.mode, d.names.user(st.uid), d.names.group(st.gid), uid); why != "" {
 		return "directory " + dir + " is " + why
 	}
 	return ""

@@ -63,9 +63,20 @@ type Finding struct {
 	// cannot be read.
 	Caps *model.FileCaps
 	// Mode is the permission bits, set-id bits included.
-	Mode   uint32
-	Reason string
-	Fix    string
+	Mode uint32
+	// Owner and Group are the file's.
+	Owner, Group ID
+	Reason       string
+	Fix          string
+	// Expected, when set, is the baseline or drop-in entry that expects
+	// the file as it is ("FILE:LINE"); Rated is then the severity the
+	// rules gave before the finding became info.
+	Expected string
+	Rated    Severity
+	// Baseline is the file's state against the expectations in use:
+	// "" (none in use), BaselineNew, BaselineUnchanged, BaselineUpdated
+	// or BaselineAbsent.
+	Baseline string
 }
 
 // Input is what audit learned about one regular file.
@@ -74,6 +85,11 @@ type Input struct {
 	// Mode holds the permission bits, set-id bits included.
 	Mode     uint32
 	UID, GID uint32
+	// Owner and Group name UID and GID when the user database knows them.
+	Owner, Group string
+	// NoSuid says the file's mount is nosuid: exec ignores its set-id
+	// bits and its capabilities.
+	NoSuid bool
 	// Caps is the decoded security.capability; nil when there is none.
 	Caps *model.FileCaps
 	// CapsUnreadable says the attribute exists but the kernel refuses to
@@ -93,6 +109,11 @@ func Rate(in Input, last model.Cap) []Finding {
 	add := func(f *Finding) {
 		if f != nil {
 			f.Path, f.Mode, f.Caps = in.Path, in.Mode&0o7777, in.Caps
+			f.Owner, f.Group = in.owner(), in.group()
+			if in.NoSuid {
+				ignoredOnNoSuid(f)
+			}
+			f.Rated = f.Severity
 			out = append(out, *f)
 		}
 	}
@@ -107,29 +128,77 @@ func Rate(in Input, last model.Cap) []Finding {
 	return out
 }
 
-// auditSetID reports a set-id executable, with the conversion fcap
-// convert knows for it.
+func (in Input) owner() ID { return ID{N: in.UID, Name: in.Owner} }
+func (in Input) group() ID { return ID{N: in.GID, Name: in.Group, Group: true} }
+
+// ignoredOnNoSuid rates a finding on a nosuid mount: exec ignores the
+// file's set-id bits and capabilities there, so nothing is granted.
+func ignoredOnNoSuid(f *Finding) {
+	f.Severity = SeverityInfo
+	f.Reason = "on a nosuid mount, where exec ignores set-id bits and capabilities, so it grants nothing here: " + f.Reason
+}
+
+// auditSetID reports a set-id executable: the identity it gives and who
+// may run it, with the conversion fcap convert knows for it.
 func auditSetID(in Input) *Finding {
 	if !execve.IsSetID(in.Mode) {
 		return nil
 	}
 	name := path.Base(in.Path)
+	runs, gain := whoRuns(in)
 	f := &Finding{Kind: KindSetID, Severity: SeverityMedium,
-		Reason: execve.DescribeSetID(in.Mode, in.UID, in.GID) + ": every user who runs it gets that identity",
+		Reason: describeSetID(in) + ": " + runs,
 		Fix:    setIDFix(name, in.Path)}
-	switch w := FileWritable(in.Mode, in.UID, in.GID); {
-	case IsInterpreter(name):
+	switch w := FileWritable(in.Mode, in.owner(), in.group()); {
+	case IsInterpreter(name) && gain:
 		f.Severity = SeverityHigh
-		f.Reason += "; " + name + " runs arbitrary code, so that identity is anyone's"
+		f.Reason += "; " + name + " runs arbitrary code, so that identity is theirs to use"
 		f.Fix = "chmod u-s,g-s " + in.Path
 	case w != "":
 		f.Severity = SeverityHigh
 		f.Reason += "; the file is " + w
 	case in.Mode&0o111 == 0:
 		f.Severity = SeverityLow
-		f.Reason += " (but no one may execute it now)"
+	case !gain:
+		f.Severity = SeverityInfo
 	}
 	return f
+}
+
+// describeSetID names the identity a set-id file gives: "setuid root",
+// "setgid shadow", "setuid root + setgid root".
+func describeSetID(in Input) string {
+	var parts []string
+	if in.Mode&execve.ModeSetuid != 0 {
+		parts = append(parts, "setuid "+in.owner().String())
+	}
+	if execve.SetIDBits(in.Mode)&execve.ModeSetgid != 0 {
+		parts = append(parts, "setgid "+in.group().String())
+	}
+	return strings.Join(parts, " + ")
+}
+
+// whoRuns says who may execute a set-id file and gets its identity, and
+// whether anyone gains by it: running a file setuid to oneself, or
+// setgid to a group one is a member of, changes nothing.
+func whoRuns(in Input) (string, bool) {
+	setuidOnly := execve.SetIDBits(in.Mode) == execve.ModeSetuid
+	setgidOnly := execve.SetIDBits(in.Mode) == execve.ModeSetgid
+	switch {
+	case in.Mode&0o001 != 0 && in.Mode&0o010 == 0:
+		return "every user who runs it, except members of group " + in.group().String() + ", gets that identity", true
+	case in.Mode&0o001 != 0:
+		return "every user who runs it gets that identity", true
+	case in.Mode&0o010 != 0 && setgidOnly:
+		return "only members of group " + in.group().String() + " may run it, and they already have that group", false
+	case in.Mode&0o010 != 0:
+		return "members of group " + in.group().String() + " who run it get that identity", true
+	case in.Mode&0o100 != 0 && setuidOnly:
+		return "only its owner " + in.owner().String() + " (and root) may run it, and they gain nothing", false
+	case in.Mode&0o100 != 0:
+		return "only its owner " + in.owner().String() + " may run it and get that identity", true
+	}
+	return "no one may execute it now", true
 }
 
 func setIDFix(name, p string) string {
@@ -330,7 +399,7 @@ func auditWritable(in Input) *Finding {
 		return nil
 	}
 	var why, fix []string
-	if w := FileWritable(in.Mode, in.UID, in.GID); w != "" {
+	if w := FileWritable(in.Mode, in.owner(), in.group()); w != "" {
 		why = append(why, "the file is "+w)
 		fix = append(fix, fileWritableFix(in))
 	}
@@ -355,14 +424,14 @@ func fileWritableFix(in Input) string {
 }
 
 // FileWritable says who other than root may write a file with this mode
-// and ownership ("writable by its owner uid 1000", "writable by group
-// gid 100", "world-writable"), or "" when only root may.
-func FileWritable(mode, uid, gid uint32) string {
+// and ownership ("writable by its owner alice", "writable by group
+// staff", "world-writable"), or "" when only root may.
+func FileWritable(mode uint32, owner, group ID) string {
 	switch {
-	case uid != 0 && mode&0o200 != 0:
-		return fmt.Sprintf("writable by its owner uid %d", uid)
-	case gid != 0 && mode&0o020 != 0:
-		return fmt.Sprintf("writable by group gid %d", gid)
+	case owner.N != 0 && mode&0o200 != 0:
+		return "writable by its owner " + owner.String()
+	case group.N != 0 && mode&0o020 != 0:
+		return "writable by group " + group.String()
 	case mode&0o002 != 0:
 		return "world-writable"
 	}
@@ -371,15 +440,15 @@ func FileWritable(mode, uid, gid uint32) string {
 
 // DirReplaceable says why a non-root user may rename or delete an entry
 // owned by entryUID in a directory with this mode and ownership ("owned
-// by uid 1000", "writable by group gid 100", "world-writable"), or ""
-// when only root may. The sticky bit protects entries owned by root.
-func DirReplaceable(mode, uid, gid, entryUID uint32) string {
+// by alice", "writable by group staff", "world-writable"), or "" when
+// only root may. The sticky bit protects entries owned by root.
+func DirReplaceable(mode uint32, owner, group ID, entryUID uint32) string {
 	protected := mode&0o1000 != 0 && entryUID == 0
 	switch {
-	case uid != 0:
-		return fmt.Sprintf("owned by uid %d", uid)
-	case !protected && gid != 0 && mode&0o020 != 0:
-		return fmt.Sprintf("writable by group gid %d", gid)
+	case owner.N != 0:
+		return "owned by " + owner.String()
+	case !protected && group.N != 0 && mode&0o020 != 0:
+		return "writable by group " + group.String()
 	case !protected && mode&0o002 != 0:
 		return "world-writable"
 	}

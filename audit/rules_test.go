@@ -42,10 +42,22 @@ func TestAudit(t *testing.T) {
 		{"setuid su", Input{Path: "/bin/su", Mode: 0o4755}, "setid/medium", "real identity change"},
 		{"setuid unknown", Input{Path: "/opt/x", Mode: 0o4755}, "setid/medium", "fcap convert --caps CAPS /opt/x"},
 		{"setgid", Input{Path: "/usr/bin/crontab", Mode: 0o2755, GID: 104}, "setid/medium", "setgid gid 104"},
+		{"setgid by name", Input{Path: "/usr/bin/crontab", Mode: 0o2755, GID: 104, Group: "crontab"}, "setid/medium", "setgid crontab: every user"},
 		{"setgid without group exec", Input{Path: "/f", Mode: 0o2745}, "", ""},
-		{"setuid not executable", Input{Path: "/f", Mode: 0o4644}, "setid/low", "no one may execute it"},
+		{"setuid not executable", Input{Path: "/f", Mode: 0o4644}, "setid/low", "setuid root: no one may execute it now"},
+		{"setuid helper only its group may run", Input{Path: "/usr/lib/dbus-1.0/dbus-daemon-launch-helper", Mode: 0o4754, GID: 101, Group: "messagebus"}, "setid/medium",
+			"setuid root: members of group messagebus who run it get that identity"},
+		{"setuid only its owner may run", Input{Path: "/f", Mode: 0o4700}, "setid/info", "only its owner root (and root) may run it, and they gain nothing"},
+		{"setuid to a user, only root's group may run", Input{Path: "/f", Mode: 0o4510, UID: 1000, Owner: "alice"}, "setid/medium", "setuid alice: members of group root who run it"},
+		{"setgid run only by its group", Input{Path: "/usr/sbin/unix_chkpwd", Mode: 0o2750, GID: 42, Group: "shadow"}, "setid/info", "setgid shadow: only members of group shadow may run it, and they already have that group"},
+		{"setgid run by everyone", Input{Path: "/usr/bin/expiry", Mode: 0o2755, GID: 42, Group: "shadow"}, "setid/medium", "setgid shadow: every user who runs it gets that identity"},
+		{"everyone but the group may run it", Input{Path: "/f", Mode: 0o4701, GID: 50, Group: "staff"}, "setid/medium", "every user who runs it, except members of group staff, gets that identity"},
+		{"setuid on a nosuid mount", Input{Path: "/mnt/f", Mode: 0o4755, NoSuid: true}, "setid/info", "on a nosuid mount, where exec ignores set-id bits and capabilities"},
+		{"caps on a nosuid mount", Input{Path: "/mnt/f", Mode: 0o755, NoSuid: true, Caps: testFileCaps("cap_sys_admin=ep", 0)}, "caps/info", "grants nothing here"},
+		{"a writable setuid file on a nosuid mount", Input{Path: "/mnt/f", Mode: 0o4777, NoSuid: true}, "setid/info writable/info", "world-writable"},
 		{"setuid world-writable", Input{Path: "/f", Mode: 0o4757}, "setid/high writable/high", "world-writable"},
 		{"setuid owner-writable by uid 1000", Input{Path: "/f", Mode: 0o4755, UID: 1000}, "setid/high writable/high", "setuid uid 1000"},
+		{"setuid owner-writable by alice", Input{Path: "/f", Mode: 0o4755, UID: 1000, Owner: "alice"}, "setid/high writable/high", "the file is writable by its owner alice"},
 		{"setuid shell", Input{Path: "/bin/bash", Mode: 0o4755}, "setid/high", "runs arbitrary code"},
 		{"cap_setuid on python3", Input{Path: "/x/python3", Mode: 0o755, Caps: testFileCaps("cap_setuid=ep", 0)}, "caps/high", "cap_setuid (switch to uid 0)"},
 		{"cap_net_raw on python3.11", Input{Path: "/x/python3.11", Mode: 0o755, Caps: testFileCaps("cap_net_raw=ep", 0)}, "caps/high", "interpreter"},
@@ -139,9 +151,28 @@ func TestFileWritable(t *testing.T) {
 		{0o4777, 0, 0, "world-writable"},
 	}
 	for _, tt := range tests {
-		if got := FileWritable(tt.mode, tt.uid, tt.gid); got != tt.want {
+		if got := FileWritable(tt.mode, ID{N: tt.uid}, ID{N: tt.gid, Group: true}); got != tt.want {
 			t.Errorf("FileWritable(%o, %d, %d) = %q, want %q", tt.mode, tt.uid, tt.gid, got, tt.want)
 		}
+	}
+}
+
+func TestNamesComeFromTheUserDatabase(t *testing.T) {
+	n := newNames()
+	if got := n.user(0).String(); got != "root" {
+		t.Errorf("uid 0 is %q", got)
+	}
+	if got := n.group(0).String(); got != "root" {
+		t.Errorf("gid 0 is %q", got)
+	}
+	if got := n.user(4294967000).String(); got != "uid 4294967000" {
+		t.Errorf("an unknown uid is %q", got)
+	}
+	if got := n.group(4294967000).String(); got != "gid 4294967000" {
+		t.Errorf("an unknown gid is %q", got)
+	}
+	if got := FileWritable(0o775, ID{N: 0}, ID{N: 50, Name: "staff", Group: true}); got != "writable by group staff" {
+		t.Errorf("FileWritable by name: %q", got)
 	}
 }
 
@@ -161,7 +192,7 @@ func TestDirReplaceable(t *testing.T) {
 		{0o1775, 0, 100, 0, ""},
 	}
 	for _, tt := range tests {
-		if got := DirReplaceable(tt.mode, tt.uid, tt.gid, tt.entryUID); got != tt.want {
+		if got := DirReplaceable(tt.mode, ID{N: tt.uid}, ID{N: tt.gid, Group: true}, tt.entryUID); got != tt.want {
 			t.Errorf("DirReplaceable(%o, %d, %d, %d) = %q, want %q", tt.mode, tt.uid, tt.gid, tt.entryUID, got, tt.want)
 		}
 	}

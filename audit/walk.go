@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"fcap/capfile"
+	"fcap/host"
 	"fcap/model"
 	"fcap/model/execve"
 	"fcap/xattr"
@@ -16,17 +17,28 @@ type Options struct {
 	OneFileSystem, IncludePseudo bool
 	// Last is the running kernel's last capability.
 	Last model.Cap
+	// Expected, when set, judges every finding against baselines and
+	// drop-ins, and expected privileges no file has are reported.
+	Expected *Expected
+	// Record, when set, collects the privileged files for a baseline.
+	Record *Recorder
 }
 
 // Run walks the trees under roots without following symlinks and rates
 // every regular file, calling found for each finding and failed for each
 // path that could not be read; the walk goes on after a failure.
 func Run(roots []string, opt Options, found func(Finding), failed func(path string, err error)) {
-	a := &auditor{opt: opt, found: found, failed: failed, dirs: newDirChecker()}
+	n := newNames()
+	a := &auditor{opt: opt, found: found, failed: failed, dirs: newDirChecker(n), names: n}
 	wo := xattr.WalkOptions{OneFileSystem: opt.OneFileSystem, IncludePseudo: opt.IncludePseudo, NeedStat: true}
 	for _, root := range roots {
 		if err := xattr.Walk(root, wo, a.entry); err != nil {
 			failed(root, err)
+		}
+	}
+	if opt.Expected != nil {
+		for _, f := range opt.Expected.Missing(roots) {
+			found(f)
 		}
 	}
 }
@@ -37,6 +49,7 @@ type auditor struct {
 	found  func(Finding)
 	failed func(string, error)
 	dirs   *dirChecker
+	names  *names
 }
 
 // entry audits one file met by the walk.
@@ -47,11 +60,31 @@ func (a *auditor) entry(e xattr.Entry) error {
 	}
 	if execve.IsSetID(in.Mode) || in.Caps != nil || in.CapsUnreadable || in.CapsMalformed != "" {
 		in.DirWritable = a.dirs.replaceable(e.Path, in.UID)
+		in.Owner, in.Group = a.names.user(in.UID).Name, a.names.group(in.GID).Name
+		in.NoSuid = a.noSuid(e.Path)
+	}
+	if a.opt.Record != nil {
+		a.opt.Record.note(in)
 	}
 	for _, f := range Rate(in, a.opt.Last) {
+		if a.opt.Expected != nil {
+			a.opt.Expected.Judge(&f)
+		}
 		a.found(f)
 	}
 	return nil
+}
+
+// noSuid reports whether the file's mount is nosuid; a file that cannot
+// be opened now counts as not (the walk reported what it could read).
+func (a *auditor) noSuid(path string) bool {
+	f, err := xattr.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	nosuid, err := host.NoSuid(f.Fd())
+	return err == nil && nosuid
 }
 
 // input turns a walk entry into Rate's input; ok is false when the entry

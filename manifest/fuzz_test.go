@@ -3,7 +3,6 @@ package manifest
 import (
 	"bytes"
 	"errors"
-	"fcap/model"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ func FuzzParse(f *testing.F) {
 		"/ns cap_net_raw=ep [rootid=1000]\r\n/old = cap_net_raw+ep\n",
 		"/a cap_kill=p\n/a -\n",
 		"/a\\040b cap_kill=p [rootid=-5] [fallback=setuid]\n\\043x -\n",
+		"/p - [mode=4755] [owner=0:42]\n/q cap_kill=p [owner=1:2] [mode=0]\n",
 		"\t/t\tcap_bpf,45=p\n",
 	} {
 		f.Add([]byte(s))
@@ -38,8 +38,10 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("reprint has %d entries, want %d", len(again), len(entries))
 		}
 		for i := range again {
-			if again[i].Path != entries[i].Path || again[i].None != entries[i].None || again[i].Fallback != entries[i].Fallback ||
-				(!again[i].None && !again[i].Caps.SameCaps(entries[i].Caps)) {
+			a, e := again[i], entries[i]
+			if a.Path != e.Path || a.None != e.None || a.Fallback != e.Fallback ||
+				(!a.None && !a.Caps.SameCaps(e.Caps)) ||
+				a.HasMode != e.HasMode || a.Mode != e.Mode || a.HasOwner != e.HasOwner || a.UID != e.UID || a.GID != e.GID {
 				t.Fatalf("entry %d changed through a reprint: %+v -> %+v", i, entries[i], again[i])
 			}
 		}
@@ -86,14 +88,7 @@ func checkFuzzEntries(t *testing.T, entries []Entry) {
 func reprint(entries []Entry) []byte {
 	var b bytes.Buffer
 	for _, e := range entries {
-		var fc *model.FileCaps
-		if !e.None {
-			fc = &e.Caps
-		}
-		b.WriteString(Format(e.Path, fc, manifestLast, true))
-		if e.Fallback == FallbackSetuid {
-			b.WriteString(" [fallback=setuid]")
-		}
+		b.WriteString(FormatEntry(e, manifestLast))
 		b.WriteByte('\n')
 	}
 	return b.Bytes()

@@ -52,6 +52,16 @@ type Entry struct {
 	Caps model.FileCaps
 	// Fallback is the line's [fallback=...] option.
 	Fallback Fallback
+	// Mode, when HasMode, is the line's [mode=NNNN] option: the
+	// permission bits, set-id bits included, that `fcap audit --baseline`
+	// expects the file to have (`fcap audit --write-baseline` records
+	// them). apply neither checks nor changes modes.
+	Mode    uint32
+	HasMode bool
+	// UID and GID, when HasOwner, are the line's [owner=UID:GID] option,
+	// expected by audit as Mode is; apply does not change owners.
+	UID, GID uint32
+	HasOwner bool
 }
 
 // Error is a problem with one manifest line.
@@ -82,7 +92,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // in brackets may end the line: `[rootid=N]` (what `fcap get -n` and
 // `getcap -n` print, N also negative as getcap prints it) asks for a
 // namespaced value, `[fallback=setuid]` for the setuid bit where the
-// filesystem cannot store capabilities. `PATH`, `PATH -` and `PATH =`
+// filesystem cannot store capabilities; `[mode=NNNN]` (octal) and
+// `[owner=UID:GID]` record a file's expected mode and owner for audit. `PATH`, `PATH -` and `PATH =`
 // (getcap's form for an empty set) all mean "no capabilities". Blank
 // lines and lines whose first non-blank byte is '#' are skipped; leading
 // blanks and a trailing carriage return are ignored.
@@ -138,10 +149,11 @@ func ParseLine(line string, last model.Cap) (e Entry, reason string, err error) 
 	if e.Path, reason = Unescape(path); reason != "" {
 		return e, reason, nil
 	}
-	var rootID uint32
-	if text, rootID, e.Fallback, reason = cutOptions(text); reason != "" {
+	var opt options
+	if text, opt, reason = cutOptions(text); reason != "" {
 		return e, reason, nil
 	}
+	e.Fallback, e.Mode, e.HasMode, e.UID, e.GID, e.HasOwner = opt.fallback, opt.mode, opt.hasMode, opt.uid, opt.gid, opt.hasOwner
 	e.Text = text
 	switch t := strings.Trim(text, " \t\n\v\f\r"); t {
 	case "", "-", "=":
@@ -152,7 +164,7 @@ func ParseLine(line string, last model.Cap) (e Entry, reason string, err error) 
 	if err != nil {
 		return e, err.Error(), err
 	}
-	e.Caps, err = caps.ToFile(rootID)
+	e.Caps, err = caps.ToFile(opt.rootID)
 	if err != nil {
 		return e, fmt.Sprintf("capability text %q cannot be stored in a file: %s", text, err), err
 	}
@@ -160,35 +172,89 @@ func ParseLine(line string, last model.Cap) (e Entry, reason string, err error) 
 	return e, "", nil
 }
 
+// options are a line's bracketed options.
+type options struct {
+	rootID   uint32
+	fallback Fallback
+	mode     uint32
+	hasMode  bool
+	uid, gid uint32
+	hasOwner bool
+}
+
 // cutOptions removes the bracketed options that end text, last first.
-func cutOptions(text string) (rest string, rootID uint32, fb Fallback, reason string) {
+func cutOptions(text string) (rest string, opt options, reason string) {
 	rest = text
 	seen := map[string]bool{}
 	for {
 		trimmed := strings.TrimRight(rest, " \t")
 		i := strings.LastIndexByte(trimmed, '[')
 		if i < 0 || !strings.HasSuffix(trimmed, "]") {
-			return rest, rootID, fb, ""
+			return rest, opt, ""
 		}
 		key, value, ok := strings.Cut(trimmed[i+1:len(trimmed)-1], "=")
-		if !ok || (key != "rootid" && key != "fallback") {
-			return rest, rootID, fb, ""
+		if !ok || !knownOption(key) {
+			return rest, opt, ""
 		}
 		if seen[key] {
-			return rest, 0, 0, fmt.Sprintf("option [%s=...] given twice", key)
+			return rest, options{}, fmt.Sprintf("option [%s=...] given twice", key)
 		}
 		seen[key] = true
-		switch key {
-		case "rootid":
-			rootID, reason = parseRootID(value)
-		case "fallback":
-			fb, reason = parseFallback(value)
-		}
-		if reason != "" {
-			return rest, 0, 0, reason
+		if reason = opt.set(key, value); reason != "" {
+			return rest, options{}, reason
 		}
 		rest = trimmed[:i]
 	}
+}
+
+func knownOption(key string) bool {
+	switch key {
+	case "rootid", "fallback", "mode", "owner":
+		return true
+	}
+	return false
+}
+
+// set reads one option's value.
+func (o *options) set(key, value string) (reason string) {
+	switch key {
+	case "rootid":
+		o.rootID, reason = parseRootID(value)
+	case "fallback":
+		o.fallback, reason = parseFallback(value)
+	case "mode":
+		o.mode, reason = parseMode(value)
+		o.hasMode = reason == ""
+	case "owner":
+		o.uid, o.gid, reason = parseOwner(value)
+		o.hasOwner = reason == ""
+	}
+	return reason
+}
+
+// parseMode reads [mode=NNNN]: octal permission bits, set-id and sticky
+// bits included (at most 7777).
+func parseMode(s string) (uint32, string) {
+	v, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || v > 0o7777 || s == "" || strings.HasPrefix(s, "+") {
+		return 0, fmt.Sprintf("invalid mode %q (want octal permission bits, e.g. 4755)", s)
+	}
+	return uint32(v), ""
+}
+
+// parseOwner reads [owner=UID:GID], two decimal ids.
+func parseOwner(s string) (uid, gid uint32, reason string) {
+	bad := fmt.Sprintf("invalid owner %q (want UID:GID, decimal numbers)", s)
+	u, g, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, 0, bad
+	}
+	uv, err1 := strconv.ParseUint(u, 10, 32)
+	gv, err2 := strconv.ParseUint(g, 10, 32)
+	if err1 != nil || err2 != nil || strings.HasPrefix(u, "+") || strings.HasPrefix(g, "+") {
+		return 0, 0, bad
+	}
+	return uint32(uv), uint32(gv), ""
 }
 
 // parseRootID reads a rootid as `fcap get -n` prints it (0 to 2^32-2) or

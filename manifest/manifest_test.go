@@ -94,6 +94,11 @@ func TestParseManifestErrors(t *testing.T) {
 		{"rootid -1", "/a cap_kill=p [rootid=-1]\n", `caps.list:1: invalid rootid "-1"`, 1},
 		{"rootid twice", "/a cap_kill=p [rootid=1] [rootid=2]\n", `caps.list:1: option [rootid=...] given twice`, 1},
 		{"bad fallback", "/a cap_kill=p [fallback=setgid]\n", `caps.list:1: invalid fallback "setgid"`, 1},
+		{"bad mode", "/a - [mode=4759]\n", `caps.list:1: invalid mode "4759"`, 1},
+		{"mode too large", "/a - [mode=17777]\n", `caps.list:1: invalid mode "17777"`, 1},
+		{"owner by name", "/a - [owner=root:root]\n", `caps.list:1: invalid owner "root:root"`, 1},
+		{"owner without group", "/a - [owner=0]\n", `caps.list:1: invalid owner "0"`, 1},
+		{"mode twice", "/a - [mode=4755] [mode=755]\n", `caps.list:1: option [mode=...] given twice`, 1},
 		{"NUL in text", "/a cap_kill=p\x00\n", `caps.list:1: invalid capability text`, 1},
 		{"comment after text", "/a cap_kill=p # why\n", `caps.list:1: invalid capability text "cap_kill=p # why"`, 1},
 		{"long line", "/a cap_kill=p\n/" + strings.Repeat("x", MaxLine) + "\n", `caps.list:2: line longer than 65536 bytes`, 2},
@@ -242,5 +247,44 @@ func TestEscapeRoundTripsEveryByte(t *testing.T) {
 	}
 	if e := Escape("/a b#c"); e != `/a\040b#c` {
 		t.Errorf("Escape = %q", e)
+	}
+}
+
+// TestParseManifestModeAndOwner: [mode=] and [owner=] (what audit's
+// baselines record) come in any order with the other options, and
+// FormatEntry writes every option back as Parse reads it.
+func TestParseManifestModeAndOwner(t *testing.T) {
+	text := "/usr/bin/passwd - [mode=4755] [owner=0:0]\n" +
+		"/usr/bin/ping cap_net_raw=ep [owner=0:0] [mode=0755]\n" +
+		"/ns cap_kill=p [mode=755] [rootid=1000]\n" +
+		"/fb cap_net_raw=ep [fallback=setuid]\n" +
+		"/crontab - [owner=0:106] [mode=2755]\n"
+	got, err := parseAll(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		mode, uid, gid    uint32
+		hasMode, hasOwner bool
+		line              string
+	}{
+		{0o4755, 0, 0, true, true, "/usr/bin/passwd - [mode=4755] [owner=0:0]"},
+		{0o755, 0, 0, true, true, "/usr/bin/ping cap_net_raw=ep [mode=0755] [owner=0:0]"},
+		{0o755, 0, 0, true, false, "/ns cap_kill=p [rootid=1000] [mode=0755]"},
+		{0, 0, 0, false, false, "/fb cap_net_raw=ep [fallback=setuid]"},
+		{0o2755, 0, 106, true, true, "/crontab - [mode=2755] [owner=0:106]"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d entries, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Mode != w.mode || g.HasMode != w.hasMode || g.UID != w.uid || g.GID != w.gid || g.HasOwner != w.hasOwner {
+			t.Errorf("%s: mode %o (%v) owner %d:%d (%v), want %o (%v) %d:%d (%v)", g.Path, g.Mode, g.HasMode, g.UID, g.GID, g.HasOwner,
+				w.mode, w.hasMode, w.uid, w.gid, w.hasOwner)
+		}
+		if line := FormatEntry(g, manifestLast); line != w.line {
+			t.Errorf("FormatEntry = %q, want %q", line, w.line)
+		}
 	}
 }

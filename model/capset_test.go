@@ -15,7 +15,10 @@ func TestParseSetAcceptsListsWordsAndMasks(t *testing.T) {
 		{"cap_net_raw,cap_chown", SetOf(CapNetRaw, CapChown)},
 		{"CAP_NET_RAW", SetOf(CapNetRaw)},
 		{"net_raw", SetOf(CapNetRaw)},
-		{"13,63", SetOf(CapNetRaw, 63)},
+		{"0X2000", SetOf(CapNetRaw)},
+		{"0000000000002000", SetOf(CapNetRaw)},
+		{"000001ffffffffff", UpTo(40)},
+		{"0x8000000000000000", SetOf(63)},
 		{"cap_net_raw, cap_kill", SetOf(CapNetRaw, CapKill)},
 	}
 	for _, tt := range tests {
@@ -26,8 +29,9 @@ func TestParseSetAcceptsListsWordsAndMasks(t *testing.T) {
 	}
 }
 
-func TestParseSetRefusesUnknownWords(t *testing.T) {
-	for _, in := range []string{"cap_bogus", "64", "0xzz", "cap_net_raw,,cap_chown", "-1"} {
+func TestParseSetRefusesUnknownWordsAndBareNumbers(t *testing.T) {
+	for _, in := range []string{"cap_bogus", "64", "0xzz", "cap_net_raw,,cap_chown", "-1", "0x", "0x+1",
+		"0", "20", "13,63", "cap_chown,1", "000000000000002", "00000000000000200"} {
 		if _, err := ParseSet(in, 40); err == nil {
 			t.Errorf("ParseSet(%q) succeeded", in)
 		}

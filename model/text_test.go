@@ -84,7 +84,7 @@ func v2Hex(f FileCaps) string {
 	return b.String()
 }
 
-// notesRows are the accepted rows of /work/shared/notes/libcap-text.md,
+// notesRows are accepted texts with what setcap 2.66 stores and getcap prints,
 // one entry per input.
 var notesRows = []fileRow{
 	{"cap_net_raw+ep", "cap_net_raw=ep", "0100000200200000000000000000000000000000"},

@@ -16,7 +16,7 @@ import (
 func (t *Tree) Audit(last model.Cap) []audit.Finding {
 	var out []audit.Finding
 	for _, f := range t.Files {
-		in := audit.Input{Path: f.Path, Mode: f.Mode, UID: f.UID, GID: f.GID}
+		in := audit.Input{Path: f.Path, Mode: f.Mode, UID: f.UID, GID: f.GID, Owner: f.Owner, Group: f.Group}
 		if f.Value != nil {
 			fc, err := capfile.Decode(f.Value)
 			switch {
@@ -44,14 +44,14 @@ func (t *Tree) dirWritable(f File) string {
 		}
 		d, ok := t.dirs[dir]
 		if ok {
-			if why := audit.DirReplaceable(d.mode, d.uid, d.gid, uid); why != "" {
+			if why := audit.DirReplaceable(d.mode, d.owner, d.group, uid); why != "" {
 				return "directory " + dirPath(dir) + " is " + why
 			}
 		}
 		if dir == "" {
 			return ""
 		}
-		uid = d.uid
+		uid = d.owner.N
 	}
 }
 

@@ -28,6 +28,9 @@ const (
 	offType     = 156
 	offLinkname = 157
 	offMagic    = 257
+	offUname    = 265
+	offGname    = 297
+	lenOwner    = 32
 	offPrefix   = 345
 	lenPrefix   = 155
 	lenStarPfx  = 131 // star keeps atime and ctime after a shorter prefix
@@ -126,6 +129,11 @@ func (b *block) ids() (mode, uid, gid int64, ok bool) {
 	uid, ok2 := parseNumber(b[offUID : offUID+8])
 	gid, ok3 := parseNumber(b[offGID : offGID+8])
 	return mode, uid, gid, ok1 && ok2 && ok3
+}
+
+// owners reads the user and group name fields.
+func (b *block) owners() (uname, gname string) {
+	return cString(b[offUname : offUname+lenOwner]), cString(b[offGname : offGname+lenOwner])
 }
 
 // isGNU reports an old-GNU header, which has no name prefix.

@@ -16,6 +16,8 @@ const (
 	keySize       = "size"
 	keyUID        = "uid"
 	keyGID        = "gid"
+	keyUname      = "uname"
+	keyGname      = "gname"
 	keySparseName = "GNU.sparse.name"
 	sparsePrefix  = "GNU.sparse."
 	// KeySchily is the record GNU tar, star, bsdtar and Go's archive/tar

@@ -33,6 +33,7 @@ type entry struct {
 	typ            byte
 	size           int64 // bytes of data after the headers, unpadded
 	mode, uid, gid int64
+	uname, gname   string
 	pax            int      // index in exts of the PAX header; -1 for none
 	records        []record // the PAX header's records
 	caps           caps

@@ -124,6 +124,13 @@ func (e *entry) resolveNumbers() error {
 		return e.fail("a %s header with %d bytes of data (readers disagree on whether data follows)", typeName(e.typ), size)
 	}
 	e.size, e.mode, e.uid, e.gid = size, mode, uid, gid
+	e.uname, e.gname = e.hdr.owners()
+	if v, ok := e.record(keyUname); ok {
+		e.uname = v
+	}
+	if v, ok := e.record(keyGname); ok {
+		e.gname = v
+	}
 	return nil
 }
 

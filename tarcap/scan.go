@@ -3,6 +3,8 @@ package tarcap
 import (
 	"io"
 	"sort"
+
+	"fcap/audit"
 )
 
 // File is a regular file of an archive that carries capabilities or a
@@ -18,6 +20,8 @@ type File struct {
 	// Mode holds the permission and set-id bits.
 	Mode     uint32
 	UID, GID uint32
+	// Owner and Group are the user and group names the archive gives.
+	Owner, Group string
 	// Value is the raw security.capability; nil when there is none.
 	Value []byte
 }
@@ -32,7 +36,8 @@ type Tree struct {
 
 // dirInfo is the mode and owner of a directory entry.
 type dirInfo struct {
-	mode, uid, gid uint32
+	mode         uint32
+	owner, group audit.ID
 }
 
 // Scan reads the uncompressed tar stream src whole and returns its files
@@ -73,7 +78,8 @@ func (s *scanner) entry(e *entry) error {
 	case e.typ == typeLink:
 		return s.link(e, k)
 	case e.typ == typeDir:
-		s.dirs[k] = dirInfo{mode: uint32(e.mode) & 0o7777, uid: uint32(e.uid), gid: uint32(e.gid)}
+		s.dirs[k] = dirInfo{mode: uint32(e.mode) & 0o7777,
+			owner: audit.ID{N: uint32(e.uid), Name: e.uname}, group: audit.ID{N: uint32(e.gid), Name: e.gname, Group: true}}
 	}
 	return nil
 }
@@ -84,7 +90,8 @@ func (s *scanner) file(e *entry, k string) error {
 	}
 	mode := uint32(e.mode) & 0o7777
 	if e.caps.found || mode&0o6000 != 0 {
-		s.files[k] = File{Path: "./" + k, Name: e.name, Mode: mode, UID: uint32(e.uid), GID: uint32(e.gid), Value: e.caps.value}
+		s.files[k] = File{Path: "./" + k, Name: e.name, Mode: mode, UID: uint32(e.uid), GID: uint32(e.gid),
+			Owner: e.uname, Group: e.gname, Value: e.caps.value}
 	}
 	return nil
 }

@@ -42,6 +42,10 @@ func normalize(app *cli.App, args []string) ([]string, error) {
 			cmds, flags = c.Subcommands, c.Flags
 		default:
 			operands = append(operands, arg)
+			if len(path) > 0 && runsProgram[path[len(path)-1]] {
+				operands = append(operands, rest...)
+				rest = nil
+			}
 		}
 	}
 	if len(path) == 0 && len(operands) > 0 {
@@ -53,6 +57,12 @@ func normalize(app *cli.App, args []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// runsProgram names the commands whose operands are a program and its
+// arguments: as with env and setpriv, the program's name ends fcap's
+// options, so the program's own options stay its own ("fcap run --user
+// nobody prog --user root" passes --user root to prog).
+var runsProgram = map[string]bool{"run": true}
 
 // isOption reports whether arg is spelt as an option: "-" alone is an
 // operand (standard input), as are negative numbers.

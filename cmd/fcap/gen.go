@@ -51,7 +51,9 @@ var manPage = clidoc.Page{
 attribute that lets a program such as ping run with only cap_net_raw instead of
 being setuid root. It reads and writes the same values and prints the same text
 as libcap's setcap and getcap, and predicts, as the kernel will, the
-capability sets a process gets when it executes a file.
+capability sets a process gets when it executes a file. fcap run starts a
+program in its place as another user with only the capabilities it needs,
+and fcap ps shows the capabilities of running processes.
 
 fcap is safe on paths other users control: it never follows a symlink as the
 last component of a path, opens every file with O_PATH|O_NOFOLLOW, refuses
@@ -64,7 +66,16 @@ is libcap's (cap_from_text(3)): for example cap_net_raw=ep or
 cap_chown,cap_fowner+ep. In manifests and in the output of fcap get, a byte of
 a path that would end the path or the line (a blank, a control character, a
 backslash, a leading #) is written as a three-digit octal escape, \040 for a
-space, as in fstab(5).`,
+space, as in fstab(5).
+
+A system declares its file capabilities in drop-in manifests, as tmpfiles.d
+declares files: *.conf in /etc/fcap.d (the administrator's, overriding a file
+of the same name in the others; a symlink to /dev/null masks it),
+/run/fcap.d, /usr/local/lib/fcap.d and /usr/lib/fcap.d (shipped by packages).
+fcap apply --system applies them, fcap install-hooks makes dpkg, pacman and
+dnf do so after every package operation (logging to /var/log/fcap.log), and
+fcap audit rates what they declare as expected. A drop-in, or a directory on
+its way, that anyone but root could change is refused.`,
 	ExitStatus: `0: everything was done.
 
 1: a path failed (each failure is reported on standard error, and with --json
@@ -75,7 +86,10 @@ difference, or an audit finding reached --fail-on.
 capability text in an argument or option); nothing was done.
 
 3: a setuid bit stands in for capabilities that the filesystem cannot store
-(convert, apply --fallback-setuid), and nothing failed.`,
+(convert, apply --fallback-setuid), and nothing failed.
+
+fcap run exits 1 or 2 when it refuses to start the program (nothing was
+changed); once the program runs in its place, the status is the program's.`,
 	Examples: [][2]string{
 		{"List the programs under /usr/bin that have capabilities:", "fcap get -r /usr/bin"},
 		{"Let ping run with only cap_net_raw instead of being setuid root, and undo it:",
@@ -83,13 +97,20 @@ capability text in an argument or option); nothing was done.
 		{"Will the user nobody get cap_net_raw when running ping?", "fcap explain --user nobody /usr/bin/ping"},
 		{"Remember an image's capabilities, then put them back after a rebuild that lost them:",
 			"cd /srv/image && fcap get -r . > /etc/image.caps\nfcap apply --check --root /srv/image /etc/image.caps\nfcap apply --root /srv/image /etc/image.caps"},
-		{"In a package's postinst: give ping its capability, or the setuid bit where the filesystem cannot store capabilities:",
-			"echo '/usr/bin/ping cap_net_raw=ep' | fcap apply --fallback-setuid -"},
+		{"A package declares ping's capability (or the setuid bit where the filesystem cannot store capabilities) and its postinst applies the drop-ins:",
+			"echo '/usr/bin/ping cap_net_raw=ep [fallback=setuid]' > /usr/lib/fcap.d/iputils-ping.conf\nfcap apply --system"},
+		{"Put declared capabilities back after every dpkg, pacman or dnf transaction:", "fcap install-hooks"},
+		{"What do the installed packages expect, and what drifted?", "fcap baseline | fcap apply --check -"},
 		{"Fail a CI job on risky privileges:", "fcap audit --fail-on high /usr"},
 		{"Without root, give a program in a build's layer cap_net_bind_service, and list what the layer holds:",
 			"echo '/usr/bin/server cap_net_bind_service=ep' | fcap tar apply - layer.tar.gz layer.tar.gz\nfcap tar get layer.tar.gz"},
 		{"Set capabilities in an image copied with skopeo, in the layers that hold the files:",
 			"skopeo copy docker-archive:app.tar oci:app:latest\nfcap tar image caps.txt app:latest"},
+		{"Record today's set-id files and capabilities, then fail CI only on a change:",
+			"fcap audit --write-baseline /var/lib/fcap/baseline /\nfcap audit --baseline /var/lib/fcap/baseline --fail-on low /"},
+		{"Start a mail server as ecuser that may still bind port 25, never root again (check first with --dry-run):",
+			"fcap run --user ecuser --caps cap_net_bind_service+ep -- /usr/sbin/mailserver"},
+		{"Which running processes hold capabilities, and what does one of them have?", "fcap ps\nfcap ps --pid 1"},
 	},
 	Personalities: `Invoked as setcap or getcap (for example through the symlinks that fcap
 install-compat makes), fcap takes libcap 2.66's options and prints the same
@@ -97,5 +118,5 @@ output, messages and exit statuses as those programs, so scripts and package
 maintainer scripts keep working. It still never follows a symlink and writes
 only through a descriptor it has checked; where that makes it differ, it says
 why in its message.`,
-	SeeAlso: []string{"capabilities(7)", "setcap(8)", "getcap(8)", "capsh(1)", "setpriv(1)", "execve(2)", "xattr(7)"},
+	SeeAlso: []string{"capabilities(7)", "setcap(8)", "getcap(8)", "capsh(1)", "setpriv(1)", "pscap(8)", "systemd.exec(5)", "execve(2)", "xattr(7)"},
 }

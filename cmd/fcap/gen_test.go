@@ -35,3 +35,17 @@ func TestGeneratedDocsAreCurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestManPageNamesOnlyInstalledFiles: the man page is installed alone, so
+// it must not send the reader to the source tree's docs.
+func TestManPageNamesOnlyInstalledFiles(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"fcap", "gen-man"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("gen-man: exit %d: %s", code, stderr.String())
+	}
+	for i, line := range strings.Split(stdout.String(), "\n") {
+		if strings.Contains(line, "docs/") || strings.Contains(line, ".md") {
+			t.Errorf("line %d names a file that is not installed: %s", i+1, line)
+		}
+	}
+}

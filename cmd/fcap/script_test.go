@@ -39,6 +39,9 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
 			env.Setenv("CAP_LAST_CAP", strings.TrimSpace(string(b)))
+			// FCAPBIN is the directory of the commands above, for a
+			// script that sets PATH to nothing else.
+			env.Setenv("FCAPBIN", filepath.SplitList(env.Getenv("PATH"))[0])
 			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -47,6 +50,10 @@ func TestScripts(t *testing.T) {
 			"mkfifo":      cmdMkfifo,
 			"mountbindfs": cmdMountBindfs,
 			"mountro":     cmdMountRO,
+			"publicdir":   cmdPublicDir,
+			"fcapbin":     cmdFcapBin,
+			"startbg":     cmdStartBg,
+			"staticelf":   cmdStaticELF,
 		},
 	})
 }

@@ -52,7 +52,7 @@ func runTarAudit(c *cli.Context) error {
 		}
 	}
 	if !c.Bool("json") {
-		printAuditHuman(c.App.Writer, findings, last)
+		printAuditHuman(c.App.Writer, findings, last, false)
 	}
 	return outcome(fire, false)
 }

@@ -8,15 +8,19 @@ _fcap() {
 		break
 	done
 	case $cmd in
-	"") COMPREPLY=($(compgen -W 'apply audit convert explain get help h install-compat remove set tar version --help -h --version -v' -- "$cur")); return ;;
-	apply) opts='--check --root --root-symlinks --fallback-setuid' ;;
-	audit) opts='--json --fail-on --one-file-system -x --all-filesystems' ;;
+	"") COMPREPLY=($(compgen -W 'apply audit baseline convert explain get help h install-compat install-hooks ps remove run set tar version --help -h --version -v' -- "$cur")); return ;;
+	apply) opts='--system --quiet -q --log --check --root --root-symlinks --fallback-setuid' ;;
+	audit) opts='--json --sarif --fail-on --baseline --write-baseline --no-drop-ins --drop-in-root --one-file-system -x --all-filesystems' ;;
+	baseline) opts='--root' ;;
 	convert) opts='--caps --dry-run --revert --force' ;;
-	explain) opts='--pid --self --user --uid --euid --gid --egid --inh --prm --eff --amb --bnd --secbits --nnp --caps --no-caps --setuid --no-setuid --owner --json' ;;
+	explain) opts='--pid --oci --unit --self --user --userns --userns-gids --uid --euid --gid --egid --groups --inh --prm --eff --amb --bnd --secbits --nnp --caps --no-caps --setuid --no-setuid --owner --expect --json' ;;
 	get) opts='--recursive -r --verbose -v --rootid -n --json --one-file-system -x --all-filesystems' ;;
 	help|h) opts='' ;;
 	install-compat) opts='--force -f --target' ;;
+	install-hooks) opts='--remove --for --root --fcap --log --force -f' ;;
+	ps) opts='--pid -p --all -a --json' ;;
 	remove) opts='' ;;
+	run) opts='--user -u --group -g --groups --init-groups --caps --adjust --keep-bounding --nnp --secbits --dry-run -n --json' ;;
 	set) opts='--rootid -n --quiet -q --check' ;;
 	tar) COMPREPLY=($(compgen -W 'apply audit get image strip' -- "$cur")); return ;;
 	"tar apply") opts='--check --rootid -n --compress --quiet -q' ;;

@@ -106,7 +106,7 @@ func command(w io.Writer, path string, c *cli.Command) {
 		fmt.Fprintf(w, ".SS %s\n", synopsis(path, c))
 	}
 	fmt.Fprintf(w, "%s.\n", esc(upperFirst(c.Usage)))
-	paragraphs(w, strings.ReplaceAll(c.Description, "\n", " "))
+	paragraphs(w, c.Description)
 	for _, f := range c.VisibleFlags() {
 		usage, placeholder := flagUsage(f)
 		var names []string

@@ -33,6 +33,20 @@ func withCaps(setup func(*testing.T, string) []string, path string) func(*testin
 	}
 }
 
+// withProgram runs setup, then makes path a copy of a real program, for
+// commands that look at what the file is (explain).
+func withProgram(setup func(*testing.T, string) []string, path string) func(*testing.T, string) []string {
+	return func(t *testing.T, base string) []string {
+		watch := setup(t, base)
+		b, err := os.ReadFile("/bin/true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeBytes(t, filepath.Join(base, path), b)
+		return watch
+	}
+}
+
 // withManifest runs setup, then writes base/manifest holding line.
 func withManifest(setup func(*testing.T, string) []string, line string) func(*testing.T, string) []string {
 	return func(t *testing.T, base string) []string {
@@ -310,5 +324,48 @@ func writeBytes(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// setupDropIn makes a system beneath base/sys: usr/bin/f and the drop-in
+// etc/fcap.d/f.conf declaring cap_net_raw=ep for it, then lets spoil
+// make the drop-in untrusted. The watched file is usr/bin/f: a refused
+// drop-in must not reach it.
+func setupDropIn(spoil func(t *testing.T, sys string)) func(t *testing.T, base string) []string {
+	return func(t *testing.T, base string) []string {
+		sys := filepath.Join(base, "sys")
+		for _, d := range []string{"", "usr", "usr/bin", "etc", "etc/fcap.d"} {
+			mkdir(t, filepath.Join(sys, d), 0o755)
+		}
+		writeFile(t, filepath.Join(sys, "usr/bin/f"), 0o755)
+		writeBytes(t, filepath.Join(sys, "etc/fcap.d/f.conf"), []byte("/usr/bin/f cap_net_raw=ep\n"))
+		spoil(t, sys)
+		return []string{"sys/usr/bin/f"}
+	}
+}
+
+// chmodIn and chownIn spoil a drop-in's trust.
+func chmodIn(path string, mode uint32) func(*testing.T, string) {
+	return func(t *testing.T, sys string) {
+		if err := unix.Chmod(filepath.Join(sys, path), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func chownIn(path string, uid int) func(*testing.T, string) {
+	return func(t *testing.T, sys string) { lchown(t, uid, filepath.Join(sys, path)) }
+}
+
+// symlinkIn replaces the drop-in with a symlink to target.
+func symlinkIn(target string) func(*testing.T, string) {
+	return func(t *testing.T, sys string) {
+		p := filepath.Join(sys, "etc/fcap.d/f.conf")
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

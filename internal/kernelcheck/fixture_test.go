@@ -23,15 +23,21 @@ const capXattr = "security.capability"
 
 // location is a directory probes are executed from.
 type location struct {
-	Name   string
-	Dir    string
-	NoSuid bool
-	Weight int // how often scenarios use it, relative to the others
-	// Probes maps a probe kind ("cat", "self") to a file whose owner, mode
-	// and xattr each scenario sets; empty for the ext4 image, whose files
-	// are in Raw.
+	Name           string
+	Dir            string
+	NoSuid, NoExec bool
+	Weight         int // how often scenarios use it, relative to the others
+	// Sub is the directory under Dir that holds the probes and scripts;
+	// each scenario sets its owner, mode and ACL. Empty for the ext4
+	// image, whose files are in Raw.
+	Sub string
+	// Probes maps a probe kind ("cat", "self") to a file in Sub whose
+	// owner, mode, xattr and ACL each scenario sets.
 	Probes map[string]string
 	Raw    []rawFile
+	// Loader is the program interpreter the location's cat names (a
+	// file each scenario makes), and realLoader the one /bin/cat names.
+	Loader, realLoader string
 }
 
 // rawFile is a copy of cat on the ext4 image carrying a security.capability
@@ -44,11 +50,15 @@ type rawFile struct {
 }
 
 // fixture holds the scenario locations: a plain directory, a tmpfs
-// mounted nosuid, and (when e2fsprogs is installed) an ext4 image with
-// raw xattrs, mounted once normally and once through a nosuid bind mount.
+// mounted nosuid, one mounted noexec, and (when e2fsprogs is installed)
+// an ext4 image with raw xattrs, mounted once normally and once through a
+// nosuid bind mount.
 type fixture struct {
 	base string
 	locs []*location
+	// launcher is a copy of the test binary every user may execute (the
+	// build directory is private), for launchers in user namespaces.
+	launcher string
 }
 
 func newFixture(t *testing.T, r *rand.Rand, self string, lastCap model.Cap) *fixture {
@@ -60,17 +70,28 @@ func newFixture(t *testing.T, r *rand.Rand, self string, lastCap model.Cap) *fix
 	t.Cleanup(func() { os.RemoveAll(base) })
 	f := &fixture{base: base}
 	must(t, os.Chmod(base, 0o755))
+	f.launcher = filepath.Join(base, "launcher")
+	must(t, copyFile(self, f.launcher))
 	probes := map[string]string{"cat": "/bin/cat", "self": self}
 	plain := f.mkdir(t, "plain")
-	f.locs = append(f.locs, &location{Name: "plain", Dir: plain, Weight: 40, Probes: copyProbes(t, plain, probes)})
-
-	nosuid := f.mkdir(t, "tmpfs-nosuid")
-	if err := unix.Mount("fcap-kernelcheck", nosuid, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=256m"); err != nil {
-		t.Skipf("cannot mount a nosuid tmpfs (%v): not a privileged host", err)
+	f.locs = append(f.locs, probeLocation(t, &location{Name: "plain", Dir: plain, Weight: 40}, probes))
+	for _, m := range []struct {
+		name   string
+		flag   uintptr
+		weight int
+	}{{"tmpfs-nosuid", unix.MS_NOSUID, 20}, {"tmpfs-noexec", unix.MS_NOEXEC, 6}} {
+		dir := f.mkdir(t, m.name)
+		if err := unix.Mount("fcap-kernelcheck", dir, "tmpfs", m.flag|unix.MS_NODEV, "mode=0755,size=256m"); err != nil {
+			t.Skipf("cannot mount a tmpfs (%v): not a privileged host", err)
+		}
+		t.Cleanup(func() { unmount(t, dir) })
+		loc := &location{Name: m.name, Dir: dir, NoSuid: m.flag == unix.MS_NOSUID, NoExec: m.flag == unix.MS_NOEXEC, Weight: m.weight}
+		f.locs = append(f.locs, probeLocation(t, loc, probes))
 	}
-	t.Cleanup(func() { unmount(t, nosuid) })
-	f.locs = append(f.locs, &location{Name: "tmpfs-nosuid", Dir: nosuid, NoSuid: true, Weight: 20, Probes: copyProbes(t, nosuid, probes)})
 
+	if err := f.addLoaderLocation(t, r); err != nil {
+		t.Logf("no dynamic-loader location, loaders are not covered: %v", err)
+	}
 	if err := f.addExt4(t, r, lastCap); err != nil {
 		t.Logf("no raw-xattr ext4 image, malformed values are not covered: %v", err)
 	}
@@ -83,6 +104,15 @@ func (f *fixture) mkdir(t *testing.T, name string) string {
 	must(t, os.Mkdir(dir, 0o755))
 	must(t, os.Chmod(dir, 0o755))
 	return dir
+}
+
+// probeLocation gives loc a sub directory with a copy of each probe.
+func probeLocation(t *testing.T, loc *location, probes map[string]string) *location {
+	t.Helper()
+	loc.Sub = filepath.Join(loc.Dir, "sub")
+	must(t, os.Mkdir(loc.Sub, 0o755))
+	loc.Probes = copyProbes(t, loc.Sub, probes)
+	return loc
 }
 
 func copyProbes(t *testing.T, dir string, probes map[string]string) map[string]string {
@@ -204,9 +234,10 @@ func checkImage(img, tmp string, files []rawFile) error {
 }
 
 // rawPresets are the values only a raw write can store: revision 1,
-// unknown flag bits, and malformed values (exec fails with EINVAL).
-// Values longer than 24 bytes (exec fails with ERANGE) are left out: the
-// model's ExecTarget cannot express them.
+// unknown flag bits, a revision-3 rootid of 4294967295, malformed values
+// (exec fails with EINVAL) and longer ones (ERANGE). getxattr refuses
+// all of them, so fcap's own reading of each is undetermined or, for
+// the rootid, known.
 func rawPresets(r *rand.Rand, lastCap model.Cap) []rawFile {
 	caps := func() uint32 { return uint32(randomSubset(r, model.UpTo(lastCap))) }
 	high := func() uint32 { return uint32(randomSubset(r, model.UpTo(lastCap)) >> 32) }
@@ -228,6 +259,9 @@ func rawPresets(r *rand.Rand, lastCap model.Cap) []rawFile {
 		{"rev3-20-bytes", []uint32{0x03000001, caps(), caps(), 0, 0}, 0},
 		{"rev1-20-bytes", []uint32{0x01000001, caps(), caps(), 0, 0}, 0},
 		{"3-bytes", []uint32{0x02000001}, 1},
+		{"rev3-rootid-invalid", []uint32{0x03000001, caps(), caps(), high(), high(), 0xffffffff}, 0},
+		{"rev2-28-bytes", []uint32{0x02000001, caps(), caps(), 0, 0, 0, 0}, 0},
+		{"rev3-32-bytes", []uint32{0x03000001, caps(), caps(), 0, 0, 0, 0, 0}, 0},
 		{"empty", nil, 0},
 	}
 	out := make([]rawFile, len(presets))

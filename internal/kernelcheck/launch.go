@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
+	"os/exec"
 	"runtime"
 	"slices"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -36,22 +37,84 @@ const (
 
 // LaunchSpec tells the launcher which state to enter and what to execute.
 type LaunchSpec struct {
+	// State is the state to enter, in the ids of the launcher's
+	// innermost user namespace.
 	State cred.State
 	Path  string
 	Args  []string
 	Env   []string
+	// Dir is the working directory to execute from.
+	Dir string
+	// Nested are user namespaces the launcher creates in turn before it
+	// enters State, each with maps written from the one above.
+	Nested []NSLevel
 }
 
-// RunLauncher is the launcher role: it enters spec.State on its locked
-// thread and executes spec.Path. It returns only the exit code to use
-// when that fails.
+// NSLevel is a user namespace to create: its maps, the outside ids being
+// those of the namespace it is created in.
+type NSLevel struct {
+	UIDs, GIDs cred.IDMap
+}
+
+// Command returns the command that starts the launcher (the binary self)
+// for spec, in a new user namespace lvl when it is not nil. There the
+// launcher runs as the lowest mapped ids with every capability (raised
+// as ambient, so that it keeps them across its exec whoever is root).
+func Command(self string, spec LaunchSpec, lvl *NSLevel, last model.Cap) (*exec.Cmd, error) {
+	js, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self)
+	cmd.Env = []string{RoleEnv + "=launch", SpecEnv + "=" + string(js)}
+	if lvl == nil {
+		return cmd, nil
+	}
+	attr := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER, GidMappingsEnableSetgroups: true,
+		UidMappings: procIDMaps(lvl.UIDs), GidMappings: procIDMaps(lvl.GIDs),
+		Credential: &syscall.Credential{Uid: lowestInside(lvl.UIDs), Gid: lowestInside(lvl.GIDs)}}
+	for _, c := range model.UpTo(last).Caps() {
+		attr.AmbientCaps = append(attr.AmbientCaps, uintptr(c))
+	}
+	cmd.SysProcAttr = attr
+	return cmd, nil
+}
+
+func procIDMaps(m cred.IDMap) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(m))
+	for i, r := range m {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(r.Inside), HostID: int(r.Outside), Size: int(r.Count)}
+	}
+	return out
+}
+
+func lowestInside(m cred.IDMap) uint32 {
+	low := ^uint32(0)
+	for _, r := range m {
+		low = min(low, r.Inside)
+	}
+	return low
+}
+
+// RunLauncher is the launcher role: it creates the nested namespaces of
+// the spec, enters spec.State on its locked thread and executes
+// spec.Path. It returns only the exit code to use when that fails.
 func RunLauncher() int {
 	var spec LaunchSpec
 	if err := json.Unmarshal([]byte(os.Getenv(SpecEnv)), &spec); err != nil {
 		fmt.Fprintf(os.Stderr, "launcher: bad spec: %v\n", err)
 		return ExitBadSpec
 	}
+	if len(spec.Nested) > 0 {
+		return relaunch(spec)
+	}
 	runtime.LockOSThread() // never unlocked: the credentials are this thread's
+	if spec.Dir != "" {
+		if err := os.Chdir(spec.Dir); err != nil {
+			fmt.Fprintf(os.Stderr, "launcher: %v\n", err)
+			return ExitUnreachable
+		}
+	}
 	if err := enterState(spec.State); err != nil {
 		fmt.Fprintf(os.Stderr, "launcher: %v\n", err)
 		return ExitUnreachable
@@ -64,6 +127,35 @@ func RunLauncher() int {
 	}
 	fmt.Printf("%s%s\n", ExecErrPrefix, unix.ErrnoName(errno))
 	return ExitExecFailed
+}
+
+// relaunch starts the launcher again in the first nested namespace and
+// passes its output and exit status on.
+func relaunch(spec LaunchSpec) int {
+	lvl := spec.Nested[0]
+	spec.Nested = spec.Nested[1:]
+	self, err := os.Executable()
+	last, err2 := host.LastCap()
+	if err = errors.Join(err, err2); err != nil {
+		fmt.Fprintf(os.Stderr, "launcher: %v\n", err)
+		return ExitUnreachable
+	}
+	cmd, err := Command(self, spec, &lvl, last)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "launcher: %v\n", err)
+		return ExitBadSpec
+	}
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "launcher: nested namespace: %v\n", err)
+		return ExitUnreachable
+	}
+	return 0
 }
 
 // enterState sets the calling thread's credentials to s. The order
@@ -84,7 +176,7 @@ func enterState(s cred.State) error {
 		{"setresuid", func() error { return rawSys(unix.SYS_SETRESUID, s.UID, s.EUID, s.SUID) }},
 		{"capset effective", func() error { return setInheritableKeepAll(s.Inheritable) }},
 		{"setfsuid", func() error { return rawSys(unix.SYS_SETFSUID, s.FSUID, 0, 0) }},
-		{"ambient", func() error { return raiseAmbient(s.Ambient) }},
+		{"ambient", func() error { return setAmbient(s.Ambient) }},
 		{"bounding", func() error { return dropBounding(s.Bounding) }},
 		{"securebits", func() error { return prctl(unix.PR_SET_SECUREBITS, uintptr(s.Securebits)) }},
 		{"capset", func() error { return capset(s.Inheritable, s.Permitted, s.Effective) }},
@@ -119,8 +211,7 @@ func verifyState(want cred.State) error {
 
 // SameState compares two states, groups as sets.
 func SameState(a, b cred.State) bool {
-	a.Groups, b.Groups = sortedGroups(a.Groups), sortedGroups(b.Groups)
-	return reflect.DeepEqual(a, b)
+	return len(a.Diff(b)) == 0
 }
 
 // sortedGroups returns g sorted without duplicates, nil when empty.
@@ -192,7 +283,12 @@ func setInheritableKeepAll(inh model.Set) error {
 	return capset(inh, prm, prm)
 }
 
-func raiseAmbient(a model.Set) error {
+// setAmbient makes a the ambient set (a launcher in a user namespace
+// starts with every capability ambient).
+func setAmbient(a model.Set) error {
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return fmt.Errorf("clearing ambient: %w", err)
+	}
 	for _, c := range a.Caps() {
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {
 			return fmt.Errorf("raising %s: %w", c, err)
@@ -235,28 +331,15 @@ func RunProbe() int {
 		fmt.Fprintf(os.Stderr, "probe: %v\n", err)
 		return 1
 	}
-	secure, err := atSecure()
+	secure, err := host.AtSecure()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "probe: %v\n", err)
 		return 1
 	}
-	fmt.Printf("%sSecurebits:\t%d\nAtSecure:\t%d\n", b, uint32(bits), secure)
+	at := 0
+	if secure {
+		at = 1
+	}
+	fmt.Printf("%sSecurebits:\t%d\nAtSecure:\t%d\n", b, uint32(bits), at)
 	return 0
-}
-
-// atSecureType is AT_SECURE from <elf.h>.
-const atSecureType = 23
-
-// atSecure returns the AT_SECURE auxiliary vector entry.
-func atSecure() (uintptr, error) {
-	auxv, err := unix.Auxv()
-	if err != nil {
-		return 0, fmt.Errorf("reading auxv: %w", err)
-	}
-	for _, kv := range auxv {
-		if kv[0] == atSecureType {
-			return kv[1], nil
-		}
-	}
-	return 0, errors.New("no AT_SECURE in auxv")
 }

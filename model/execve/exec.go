@@ -8,26 +8,6 @@ import (
 	"strings"
 )
 
-// Target is what execve learns about the file it runs (for a script,
-// the interpreter's file: the caller resolves "#!").
-type Target struct {
-	// Caps is the file's security.capability value; nil when it has none.
-	// Its RootID is nonzero only for revision 3.
-	Caps *model.FileCaps
-	// CapsInvalid says the attribute is present but the kernel cannot
-	// read it (shorter than 4 bytes, unknown revision, or a size that
-	// does not match its revision): exec fails with EINVAL unless the
-	// mount is nosuid. Unknown flag bits do not make a value invalid at
-	// exec: decode such a value ignoring them.
-	CapsInvalid bool
-	// Mode holds the permission bits, including S_ISUID and S_ISGID.
-	Mode uint32
-	// UID and GID own the file.
-	UID, GID uint32
-	// NoSuid says the file's mount is nosuid.
-	NoSuid bool
-}
-
 // Rule is one step of the transform that applied, for explaining it.
 type Rule struct {
 	// Name is a stable kebab-case id, such as "setuid" or "nnp-clamp".
@@ -36,12 +16,29 @@ type Rule struct {
 	Detail string
 }
 
-// Result is the outcome of Exec.
+// Result is the outcome of an exec.
 type Result struct {
-	// Err is "" when exec succeeds, otherwise the errno it fails with:
-	// "EPERM" or "EINVAL".
+	// Err is "" when exec succeeds (or when the outcome is undetermined,
+	// see Possible), otherwise the errno it fails with: "EPERM",
+	// "EINVAL", "ERANGE", "EACCES", "ENOENT", "ENOTDIR", "ENOEXEC",
+	// "ELOOP", "ENAMETOOLONG", or for a broken program interpreter "EIO"
+	// or "ELIBBAD".
 	Err string
-	// Child is the new credentials; valid when Err is "".
+	// Why says in one sentence why exec fails; "" when it does not.
+	Why string
+	// Where is the path of the file or directory that refused access
+	// (EACCES); "" otherwise.
+	Where string
+	// Step is the index, in the Program given to Run, of the file that
+	// decided: the one whose open or format failed, or the binary whose
+	// credentials rules applied. Predict leaves it 0.
+	Step int
+	// Possible lists what exec may do when the outcome cannot be known
+	// (the file's capability value cannot be read); Err is "" and Child
+	// is not valid then.
+	Possible []Outcome
+	// Child is the new credentials; valid when Err is "" and Possible is
+	// empty.
 	Child cred.State
 	// Rules lists the rules that applied, in order.
 	Rules []Rule
@@ -53,17 +50,34 @@ type Result struct {
 	Secure bool
 }
 
-// Exec predicts what execve of t does to a process in state p, on a
+// Undetermined reports whether the outcome cannot be known.
+func (r Result) Undetermined() bool { return len(r.Possible) > 0 }
+
+// Outcome is one thing an undetermined exec may do.
+type Outcome struct {
+	// Err is "" for success, else the errno.
+	Err string
+	// If says when this outcome happens.
+	If string
+}
+
+// Predict applies the credential rules of execve to a process in state
+// p executing the binary t (for a script, the final interpreter), on a
 // kernel whose last capability is lastCap, as Linux 6.17 and later do it
-// (fs/exec.c bprm_fill_uid, security/commoncap.c cap_bprm_creds_from_file).
+// (fs/exec.c bprm_fill_uid, security/commoncap.c
+// cap_bprm_creds_from_file): the new ids and five sets, or EPERM,
+// EINVAL or ERANGE. Opening the file (permissions, EACCES) and its
+// format are Run's part.
 //
-// It assumes the process and the file's filesystem are in the initial
-// user namespace, that the process is not ptraced and does not share its
-// fs_struct with another process (CLONE_FS), and that no LSM other than
-// capabilities intervenes; file permission checks (EACCES) are not
-// modelled.
+// p must pass p.Check(lastCap); its user namespace is honoured (who is
+// root, which rootids apply, which set-id owners are mapped). It assumes
+// the file's filesystem belongs to the initial user namespace and is not
+// on an idmapped mount, that the process is not ptraced and does not
+// share its fs_struct with another process (CLONE_FS), and that no LSM
+// other than capabilities intervenes.
 func Predict(p cred.State, t Target, lastCap model.Cap) Result {
 	e := &execution{p: p, t: t, lastCap: lastCap}
+	e.rootUID, e.rootMapped = p.UserNS.RootUID()
 	e.run()
 	return e.r
 }
@@ -75,28 +89,30 @@ type execution struct {
 	t       Target
 	lastCap model.Cap
 
-	new       cred.State
-	effective bool // the new effective set is the whole permitted set
-	hasFcap   bool // the file has capabilities that apply
-	idChanged bool
-	r         Result
+	new        cred.State
+	rootUID    uint32 // the kernel uid of root in the process's namespace
+	rootMapped bool   // whether it has a root at all
+	effective  bool   // the new effective set is the whole permitted set
+	hasFcap    bool   // the file has capabilities that apply
+	idChanged  bool
+	r          Result
 }
 
 func (e *execution) rule(name, format string, args ...any) {
 	e.r.Rules = append(e.r.Rules, Rule{Name: name, Detail: fmt.Sprintf(format, args...)})
 }
 
-func (e *execution) fail(errno string) {
-	e.r.Err = errno
+func (e *execution) fail(errno, why string) {
+	e.r.Err, e.r.Why = errno, why
 	e.r.Child = cred.State{}
 }
+
+// isRoot reports whether kernel uid u is root in the process's namespace.
+func (e *execution) isRoot(u uint32) bool { return e.rootMapped && u == e.rootUID }
 
 func (e *execution) run() {
 	e.new = e.p
 	e.new.Groups = slices.Clone(e.p.Groups)
-	if !e.ambientInvariantOK() {
-		return
-	}
 	e.setIDs()
 	if !e.fileCaps() {
 		return
@@ -114,31 +130,23 @@ func (e *execution) run() {
 	e.r.Child = e.new
 }
 
-// ambientInvariantOK checks the kernel's invariant pA ⊆ pP ∩ pI, without
-// which it refuses to exec (a state /proc cannot show, but a hypothetical
-// one can).
-func (e *execution) ambientInvariantOK() bool {
-	bad := e.p.Ambient &^ (e.p.Permitted & e.p.Inheritable)
-	if bad == 0 {
-		return true
-	}
-	e.rule("ambient-invariant", "ambient %s is not in both permitted and inheritable: the kernel refuses to exec", bad.Describe(e.lastCap))
-	e.fail("EPERM")
-	return false
-}
-
 // setIDs applies the set-user-ID and set-group-ID bits (bprm_fill_uid).
 func (e *execution) setIDs() {
 	mode := e.t.Mode
 	if mode&(ModeSetuid|ModeSetgid) == 0 {
 		return
 	}
+	_, uidMapped := e.p.UserNS.UID(e.t.UID)
+	_, gidMapped := e.p.UserNS.GID(e.t.GID)
 	switch {
 	case e.t.NoSuid:
 		e.rule("setid-ignored-nosuid", "the mount is nosuid: set-user-ID/set-group-ID bits (mode %04o) ignored", mode&0o7777)
 		return
 	case e.p.NoNewPrivs:
 		e.rule("setid-ignored-nnp", "no_new_privs is set: set-user-ID/set-group-ID bits (mode %04o) ignored", mode&0o7777)
+		return
+	case !uidMapped || !gidMapped:
+		e.rule("setid-ignored-unmapped", "the file's owner %d or group %d is not mapped in the caller's user namespace: set-user-ID/set-group-ID bits (mode %04o) ignored", e.t.UID, e.t.GID, mode&0o7777)
 		return
 	}
 	if mode&ModeSetuid != 0 {
@@ -154,29 +162,54 @@ func (e *execution) setIDs() {
 	}
 }
 
-// fileCaps computes pP' from the file's capabilities (get_file_caps and
-// bprm_caps_from_vfs_caps). It reports false when exec fails.
+// fileCaps computes pP' from the file's capabilities (get_file_caps,
+// get_vfs_caps_from_disk and bprm_caps_from_vfs_caps). It reports false
+// when exec fails or its outcome cannot be known.
 func (e *execution) fileCaps() bool {
 	e.new.Permitted = 0
 	f := e.t.Caps
 	switch {
 	case e.t.NoSuid:
-		if f != nil || e.t.CapsInvalid {
+		if f != nil || e.t.CapsProblem != CapsOK {
 			e.rule("file-caps-ignored-nosuid", "the mount is nosuid: the file's security.capability is not read")
 		}
 		return true
-	case e.t.CapsInvalid:
-		e.rule("file-caps-invalid", "the file's security.capability value is malformed: exec fails with EINVAL")
-		e.fail("EINVAL")
+	case e.t.CapsProblem == CapsMalformed:
+		e.rule("file-caps-invalid", "the file's security.capability value is malformed (an unknown revision, or a size that does not fit its revision): exec fails with EINVAL")
+		e.fail("EINVAL", "the file's security.capability value is malformed")
+		return false
+	case e.t.CapsProblem == CapsTooLong:
+		e.rule("file-caps-too-long", "the file's security.capability value is longer than 24 bytes: exec fails with ERANGE")
+		e.fail("ERANGE", "the file's security.capability value is longer than 24 bytes, the largest the kernel reads")
+		return false
+	case e.t.CapsProblem == CapsUnreadable:
+		e.rule("file-caps-unreadable", "the file has a security.capability value that getxattr refuses to return: its bytes, and so the outcome, cannot be known")
+		e.r.Possible = e.unreadableOutcomes()
 		return false
 	case f == nil:
 		e.rule("no-file-caps", "the file has no security.capability: no file capabilities")
 		return true
-	case f.RootID != 0:
-		e.rule("file-caps-foreign-rootid", "revision-3 rootid %d does not own the (assumed initial) user namespace: file capabilities ignored as if absent", f.RootID)
+	case f.RootID == cred.InvalidID:
+		e.rule("file-caps-rootid-invalid", "revision-3 rootid 4294967295 is no valid uid: file capabilities ignored as if absent")
 		return true
+	case !e.p.UserNS.OwnsRootID(f.RootID):
+		e.rule("file-caps-foreign-rootid", "revision-3 rootid %d is not the root of the caller's user namespace or of one above it: file capabilities ignored as if absent", f.RootID)
+		return true
+	case f.RootID != 0:
+		e.rule("file-caps-rootid", "revision-3 rootid %d is the root of the caller's user namespace or of one above it: the capabilities apply", f.RootID)
 	}
 	return e.applyFileCaps(*f)
+}
+
+// unreadableOutcomes lists what exec may do with a value fcap cannot read.
+func (e *execution) unreadableOutcomes() []Outcome {
+	out := []Outcome{{If: "it is a revision-1 value, or one with unknown flag bits: exec uses its capabilities, which fcap cannot see"}}
+	if lack := model.UpTo(e.lastCap) &^ e.p.Bounding; lack != 0 {
+		out = append(out, Outcome{Err: "EPERM", If: fmt.Sprintf("it has the effective bit and a permitted capability the bounding set lacks (%s) and the inheritable set does not grant", lack.Describe(e.lastCap))})
+	}
+	return append(out,
+		Outcome{Err: "EINVAL", If: "it is malformed: an unknown revision, or a size that does not fit its revision"},
+		Outcome{Err: "ERANGE", If: "it is longer than 24 bytes"})
 }
 
 // applyFileCaps sets pP' = (X & fP) | (pI & fI) and applies the EPERM
@@ -201,18 +234,19 @@ func (e *execution) applyFileCaps(f model.FileCaps) bool {
 	}
 	e.r.Dropped = missing
 	e.rule("eperm-bounding", "the file has the effective bit but would not get %s (neither in the bounding set nor granted through inheritable): exec fails with EPERM", missing.Describe(e.lastCap))
-	e.fail("EPERM")
+	e.fail("EPERM", fmt.Sprintf("the bounding set lacks %s, which the file's effective bit demands", missing.Names()))
 	return false
 }
 
-// privilegedRoot applies the uid-0 rules (handle_privileged_root).
+// privilegedRoot applies the root rules (handle_privileged_root); root
+// is uid 0 of the caller's user namespace.
 func (e *execution) privilegedRoot() {
-	euid0, ruid0 := e.new.EUID == 0, e.p.UID == 0
+	euid0, ruid0 := e.isRoot(e.new.EUID), e.isRoot(e.p.UID)
 	if !euid0 && !ruid0 {
 		return
 	}
 	if e.p.Securebits&cred.SecbitNoroot != 0 {
-		e.rule("secure-noroot", "SECURE_NOROOT is set: uid 0 gets no capabilities for being root")
+		e.rule("secure-noroot", "SECURE_NOROOT is set: root gets no capabilities for being root")
 		return
 	}
 	if e.hasFcap && euid0 && !ruid0 {
@@ -220,14 +254,17 @@ func (e *execution) privilegedRoot() {
 		return
 	}
 	e.new.Permitted = e.p.Bounding | e.p.Inheritable
-	who := "ruid 0"
+	who := "the real uid is root"
 	if euid0 {
-		who = "euid 0"
+		who = "the effective uid is root"
+	}
+	if e.p.UserNS != nil {
+		who += fmt.Sprintf(" (uid 0 of its user namespace, kernel uid %d)", e.rootUID)
 	}
 	e.rule("root-privileged", "%s: file sets treated as full, pP' = X | pI = %s", who, e.new.Permitted.Describe(e.lastCap))
 	if euid0 {
 		e.effective = true
-		e.rule("root-effective", "euid 0: the effective set will be the whole permitted set")
+		e.rule("root-effective", "euid is root: the effective set will be the whole permitted set")
 	}
 }
 
@@ -322,10 +359,10 @@ func (e *execution) secureExec() {
 	if e.new.EGID != e.p.GID {
 		why = append(why, fmt.Sprintf("egid %d ≠ rgid %d", e.new.EGID, e.p.GID))
 	}
-	if e.p.UID != 0 && e.effective {
+	if !e.isRoot(e.p.UID) && e.effective {
 		why = append(why, "non-root gets an effective set")
 	}
-	if grew := e.new.Permitted &^ e.new.Ambient; e.p.UID != 0 && grew != 0 {
+	if grew := e.new.Permitted &^ e.new.Ambient; !e.isRoot(e.p.UID) && grew != 0 {
 		why = append(why, fmt.Sprintf("non-root gets permitted %s beyond ambient", grew.Describe(e.lastCap)))
 	}
 	if len(why) > 0 {

@@ -191,22 +191,59 @@ func TestExecFileCapsRules(t *testing.T) {
 	runSetsTests(t, tests)
 }
 
-func TestExecInvalidCapsFailUnlessNosuid(t *testing.T) {
-	bad := Target{Mode: 0o755, CapsInvalid: true}
-	if r := Predict(userState(1000), bad, lastCap40); r.Err != "EINVAL" || !hasRule(r, "file-caps-invalid") {
-		t.Errorf("malformed xattr: Err %q rules %v, want EINVAL", r.Err, r.Rules)
-	}
-	bad.NoSuid = true
-	if r := Predict(userState(1000), bad, lastCap40); r.Err != "" || !hasRule(r, "file-caps-ignored-nosuid") {
-		t.Errorf("malformed xattr on nosuid: Err %q rules %v, want success", r.Err, r.Rules)
+func TestExecCapsValuesExecCannotUseFailUnlessNosuid(t *testing.T) {
+	for _, tt := range []struct {
+		problem CapsProblem
+		errno   string
+		rule    string
+	}{
+		{CapsMalformed, "EINVAL", "file-caps-invalid"},
+		{CapsTooLong, "ERANGE", "file-caps-too-long"},
+	} {
+		bad := Target{Mode: 0o755, CapsProblem: tt.problem}
+		if r := Predict(userState(1000), bad, lastCap40); r.Err != tt.errno || !hasRule(r, tt.rule) || r.Why == "" {
+			t.Errorf("%s: Err %q why %q rules %v", tt.errno, r.Err, r.Why, r.Rules)
+		}
+		bad.NoSuid = true
+		if r := Predict(userState(1000), bad, lastCap40); r.Err != "" || !hasRule(r, "file-caps-ignored-nosuid") {
+			t.Errorf("%s on nosuid: Err %q rules %v, want success", tt.errno, r.Err, r.Rules)
+		}
 	}
 }
 
-func TestExecBrokenAmbientInvariantIsEPERM(t *testing.T) {
-	p := userState(1000)
-	p.Ambient = netRaw
-	if r := Predict(p, plain(), lastCap40); r.Err != "EPERM" || !hasRule(r, "ambient-invariant") {
-		t.Errorf("Err %q rules %v, want EPERM ambient-invariant", r.Err, r.Rules)
+func TestExecUnreadableCapsListEveryPossibleOutcome(t *testing.T) {
+	unreadable := Target{Mode: 0o755, CapsProblem: CapsUnreadable}
+	errs := func(r Result) []string {
+		var out []string
+		for _, o := range r.Possible {
+			out = append(out, o.Err)
+			if o.If == "" {
+				t.Errorf("outcome %q has no condition", o.Err)
+			}
+		}
+		return out
+	}
+	r := Predict(userState(1000), unreadable, lastCap40)
+	if !r.Undetermined() || r.Err != "" || !slices.Equal(errs(r), []string{"", "EPERM", "EINVAL", "ERANGE"}) {
+		t.Errorf("bounding lacks a cap: err %q possible %v", r.Err, errs(r))
+	}
+	full := userState(1000)
+	full.Bounding = model.UpTo(lastCap40)
+	if r := Predict(full, unreadable, lastCap40); !slices.Equal(errs(r), []string{"", "EINVAL", "ERANGE"}) {
+		t.Errorf("full bounding set: EPERM is impossible, possible %v", errs(r))
+	}
+	unreadable.NoSuid = true
+	if r := Predict(userState(1000), unreadable, lastCap40); r.Undetermined() {
+		t.Errorf("nosuid: the value is not read, so the outcome is known")
+	}
+}
+
+func TestExecRootIDOfNoUserIsIgnored(t *testing.T) {
+	f := withCaps(netRaw, 0, true)
+	f.Caps.Revision, f.Caps.RootID = 3, cred.InvalidID
+	r := Predict(userState(1000), f, lastCap40)
+	if r.Err != "" || r.Child.Permitted != 0 || !hasRule(r, "file-caps-rootid-invalid") {
+		t.Errorf("rootid 4294967295: err %q permitted %s rules %v; want no caps", r.Err, r.Child.Permitted.Names(), r.Rules)
 	}
 }
 

@@ -50,3 +50,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTask checks that ParseTask never panics, that a failure names
+// a field, and that it accepts exactly what Parse accepts plus a Name
+// and a PPid, with the same credentials.
+func FuzzParseTask(f *testing.F) {
+	f.Add([]byte(sampleStatus))
+	f.Add([]byte(sampleStatus + "Kthread:\t1\n"))
+	f.Add([]byte("Name:\tx\nPPid:\t1\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		task, err := ParseTask(b)
+		if err != nil {
+			if se, ok := err.(*StatusError); !ok || se.Field == "" {
+				t.Fatalf("error %v (%T) names no field", err, err)
+			}
+			return
+		}
+		p, err := Parse(b)
+		if err != nil || !reflect.DeepEqual(p, task.Cred) {
+			t.Fatalf("ParseTask accepted what Parse gives %+v, %v; task %+v", p, err, task.Cred)
+		}
+	})
+}

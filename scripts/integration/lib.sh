@@ -78,6 +78,7 @@ install_missing() {
 	command -v bindfs >/dev/null || need+=(bindfs)
 	command -v fusermount3 >/dev/null || need+=(fuse3)
 	command -v setcap >/dev/null || need+=(libcap2-bin)
+	command -v rpmbuild >/dev/null || need+=(rpm)
 	[ -x /usr/bin/python3 ] || need+=(python3)
 	[ ${#need[@]} -gt 0 ] || return 0
 	local t0=$SECONDS
