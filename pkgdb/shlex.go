@@ -217,21 +217,9 @@ func (l *lexer) word() word {
 			l.pos++
 			l.doubleQuoted(&w, &lit, flush)
 		case c == '\\':
-			if l.pos+1 < len(l.src) {
-				if l.src[l.pos+1] == '\n' {
-					l.line++
-				} else {
-					lit.WriteByte(l.src[l.pos+1])
-				}
-			}
-			l.pos += 2
+			l.escaped(&lit)
 		case c == '$' || c == '`':
-			if p, ok := l.expansion(); ok {
-				flush()
-				w.parts = append(w.parts, p)
-			} else {
-				lit.WriteByte(c)
-			}
+			l.dollar(&w, &lit, flush, c)
 		default:
 			lit.WriteByte(c)
 			l.pos++
@@ -252,19 +240,9 @@ func (l *lexer) doubleQuoted(w *word, lit *strings.Builder, flush func()) {
 			l.pos++
 			return
 		case c == '\\' && l.pos+1 < len(l.src) && strings.IndexByte("$`\"\\\n", l.src[l.pos+1]) >= 0:
-			if l.src[l.pos+1] == '\n' {
-				l.line++
-			} else {
-				lit.WriteByte(l.src[l.pos+1])
-			}
-			l.pos += 2
+			l.escaped(lit)
 		case c == '$' || c == '`':
-			if p, ok := l.expansion(); ok {
-				flush()
-				w.parts = append(w.parts, p)
-			} else {
-				lit.WriteByte(c)
-			}
+			l.dollar(w, lit, flush, c)
 		default:
 			if c == '\n' {
 				l.line++
@@ -382,4 +360,28 @@ func isName(s string) bool {
 		}
 	}
 	return true
+}
+
+// escaped reads a backslash and the byte it quotes: a newline continues
+// the line, any other byte is taken literally.
+func (l *lexer) escaped(lit *strings.Builder) {
+	if l.pos+1 < len(l.src) {
+		if l.src[l.pos+1] == '\n' {
+			l.line++
+		} else {
+			lit.WriteByte(l.src[l.pos+1])
+		}
+	}
+	l.pos += 2
+}
+
+// dollar reads an expansion starting with c ('$' or '`') into w, or
+// takes c literally when it starts none.
+func (l *lexer) dollar(w *word, lit *strings.Builder, flush func(), c byte) {
+	if p, ok := l.expansion(); ok {
+		flush()
+		w.parts = append(w.parts, p)
+		return
+	}
+	lit.WriteByte(c)
 }

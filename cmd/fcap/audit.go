@@ -101,13 +101,18 @@ func auditFailOn(c *cli.Context) (audit.Severity, error) {
 	case c.IsSet("drop-in-root") && c.Bool("no-drop-ins"):
 		return 0, usagef("audit", "--drop-in-root and --no-drop-ins contradict each other")
 	}
+	return failOnOption(c)
+}
+
+// failOnOption reads --fail-on of audit and tar audit: -1 when not given.
+func failOnOption(c *cli.Context) (audit.Severity, error) {
 	s := c.String("fail-on")
 	if s == "" {
 		return -1, nil
 	}
 	sev, err := audit.ParseSeverity(s)
 	if err != nil {
-		return 0, usagef("audit", "--fail-on: %s", err)
+		return 0, usagef(commandPath(c), "--fail-on: %s", err)
 	}
 	return sev, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"fcap/audit"
 	"fcap/host"
 )
 
@@ -27,13 +26,9 @@ func tarAuditCommand() *cli.Command {
 }
 
 func runTarAudit(c *cli.Context) error {
-	failOn := audit.Severity(-1)
-	if s := c.String("fail-on"); s != "" {
-		sev, err := audit.ParseSeverity(s)
-		if err != nil {
-			return usagef("tar audit", "--fail-on: %s", err)
-		}
-		failOn = sev
+	failOn, err := failOnOption(c)
+	if err != nil {
+		return err
 	}
 	tree, err := scanTarArg(c)
 	if err != nil {
