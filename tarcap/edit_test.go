@@ -106,14 +106,6 @@ func commonPrefix(a, b []byte) int {
 	return n
 }
 
-func commonSuffix(a, b []byte, limit int) int {
-	n := 0
-	for n < len(a)-limit && n < len(b)-limit && a[len(a)-1-n] == b[len(b)-1-n] {
-		n++
-	}
-	return n
-}
-
 // checkOnlyPAXHeadersDiffer checks that out is in with PAX headers
 // inserted, replaced or removed, and nothing else changed: the archives
 // are cut into headers with their data (a test-only walker that reads
