@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"fcap/host"
+	"fcap/internal/testenv"
 	"fcap/model"
 	"fcap/model/cred"
 	"fcap/model/execve"
@@ -132,9 +133,7 @@ func requireHost(t *testing.T) (cred.State, model.Cap) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: it sets up process states, mounts and file capabilities")
 	}
-	if m, err := os.ReadFile("/proc/self/uid_map"); err != nil || strings.Join(strings.Fields(string(m)), " ") != "0 0 4294967295" {
-		t.Skipf("needs the initial user namespace (uid_map %q)", m)
-	}
+	testenv.RequireInitialUserNS(t)
 	if _, err := os.Stat("/bin/cat"); err != nil {
 		t.Skipf("needs /bin/cat as the probe: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"fcap/host"
+	"fcap/internal/testenv"
 	"fcap/model"
 	"fcap/model/cred"
 )
@@ -85,9 +86,7 @@ func requireHost(t *testing.T) (cred.State, model.Cap) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: runc runs rootful containers")
 	}
-	if m, err := os.ReadFile("/proc/self/uid_map"); err != nil || strings.Join(strings.Fields(string(m)), " ") != "0 0 4294967295" {
-		t.Skipf("needs the initial user namespace (uid_map %q)", m)
-	}
+	testenv.RequireInitialUserNS(t)
 	for _, tool := range []string{"runc", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("needs %s: %v", tool, err)

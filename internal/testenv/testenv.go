@@ -7,6 +7,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -20,6 +21,17 @@ func RequireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test sets file capabilities, mounts or runs programs as other users")
+	}
+}
+
+// RequireInitialUserNS skips t unless it runs in the initial user
+// namespace, where the states the differentials set up mean what they
+// say on the host.
+func RequireInitialUserNS(t testing.TB) {
+	t.Helper()
+	m, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil || strings.Join(strings.Fields(string(m)), " ") != "0 0 4294967295" {
+		t.Skipf("needs the initial user namespace (uid_map %q)", m)
 	}
 }
 
