@@ -2,6 +2,7 @@ package explain
 
 import (
 	"errors"
+	"fmt"
 
 	"fcap/model"
 	"fcap/model/execve"
@@ -43,7 +44,11 @@ func Explain(p Parent, prog Program, last model.Cap) (Report, error) {
 
 // Notes are the caveats about both inputs, parent first.
 func (r Report) Notes() []string {
-	return append(append([]string(nil), r.Parent.Notes...), r.Program.Notes...)
+	notes := append([]string(nil), r.Parent.Notes...)
+	if r.Parent.SecurebitsUnseen {
+		notes = append(notes, fmt.Sprintf("securebits of pid %d are not visible in /proc: assumed 0 (use --secbits)", r.Parent.Who.PID))
+	}
+	return append(notes, r.Program.Notes...)
 }
 
 // Decider is the file whose facts decided: the one exec failed on, or

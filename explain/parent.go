@@ -16,8 +16,12 @@ type Parent struct {
 	State cred.State
 	// Who says which process this is.
 	Who Who
-	// Notes are caveats about the state (securebits fcap could not see).
+	// Notes are caveats about the state.
 	Notes []string
+	// SecurebitsUnseen says the securebits are another process's, which
+	// /proc does not show: they are assumed 0, and the report says so
+	// unless a what-if sets them.
+	SecurebitsUnseen bool
 	// Root and Cwd are where the parent looks paths up: a directory fcap
 	// can open as its root ("/", or /proc/PID/root) and the working
 	// directory inside it. An empty Root is fcap's own root and working
@@ -85,7 +89,7 @@ func UserName(u uint32, ns *cred.UserNS) string { return userName(u, ns) }
 
 // FromPID reads the parent state of a running process: its credentials,
 // user namespace, root and working directory. Its securebits are not
-// visible in /proc and are assumed 0 (noted).
+// visible in /proc and are assumed 0 (SecurebitsUnseen).
 func FromPID(pid int) (Parent, error) {
 	s, err := host.ReadStatus(pid)
 	if err != nil {
@@ -99,7 +103,7 @@ func FromPID(pid int) (Parent, error) {
 		p.Notes = append(p.Notes, fmt.Sprintf("the working directory of pid %d cannot be read (%v): relative paths start at its root", pid, err))
 	}
 	p.Who = identify("pid", pid, s)
-	p.Notes = append(p.Notes, fmt.Sprintf("securebits of pid %d are not visible in /proc: assumed 0 (use --secbits)", pid))
+	p.SecurebitsUnseen = true
 	return p, nil
 }
 

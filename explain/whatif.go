@@ -167,3 +167,15 @@ func (w FileWhatIf) Apply(prog *Program) {
 		t.UID = *w.Owner
 	}
 }
+
+// ApplyTo changes parent p as w says; securebits that w sets are known
+// from then on.
+func (w WhatIf) ApplyTo(p *Parent) error {
+	if err := w.Apply(&p.State); err != nil {
+		return err
+	}
+	if w.Securebits != nil {
+		p.SecurebitsUnseen = false
+	}
+	return nil
+}

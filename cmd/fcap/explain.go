@@ -114,7 +114,7 @@ func explainHostFile(c *cli.Context, last model.Cap, whatIf explain.WhatIf, file
 	if err != nil {
 		return explain.Report{}, err
 	}
-	if err := whatIf.Apply(&p.State); err != nil {
+	if err := whatIf.ApplyTo(&p); err != nil {
 		return explain.Report{}, usagef("explain", "%s", err)
 	}
 	return explainFile(&p, c.Args().First(), fileIf, last)
@@ -169,9 +169,6 @@ func loadParent(c *cli.Context, last model.Cap) (explain.Parent, error) {
 	var err error
 	if c.IsSet("pid") {
 		p, err = explain.FromPID(c.Int("pid"))
-		if err == nil && c.IsSet("secbits") {
-			p.Notes = p.Notes[:len(p.Notes)-1] // the assumed-securebits note
-		}
 	} else {
 		p, err = explain.Self()
 	}
