@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"slices"
 	"strconv"
 
@@ -128,9 +127,9 @@ func (n namer) user(uid uint32) string {
 	if s, ok := n[uid]; ok {
 		return s
 	}
-	s := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(s); err == nil {
-		s = u.Username
+	s := host.UserName(uid)
+	if s == "" {
+		s = strconv.FormatUint(uint64(uid), 10)
 	}
 	n[uid] = s
 	return s

@@ -74,6 +74,8 @@ func stateIDs(s cred.State) string {
 		s.UID, s.EUID, s.SUID, s.FSUID, s.GID, s.EGID, s.SGID, s.FSGID, groupList(s.Groups))
 }
 
+// groupList writes gids as a comma list ("none" for none), for explain
+// and ps.
 func groupList(g []uint32) string {
 	if len(g) == 0 {
 		return "none"

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -107,7 +106,7 @@ func printProcess(w io.Writer, p procs.Process, last model.Cap) {
 	row("process", "%d %s (parent %d), user %s", p.PID, p.Name, p.PPid, p.User)
 	row("uid", "%s", ids(s.UID, s.EUID, s.SUID, s.FSUID))
 	row("gid", "%s", ids(s.GID, s.EGID, s.SGID, s.FSGID))
-	row("groups", "%s", groupsText(s.Groups))
+	row("groups", "%s", groupList(s.Groups))
 	for _, set := range []struct {
 		name string
 		v    model.Set
@@ -122,13 +121,6 @@ func printProcess(w io.Writer, p procs.Process, last model.Cap) {
 		row("securebits", "unknown: only a process can read its own (fcap ps --pid self)")
 	}
 	row("no_new_privs", "%v", s.NoNewPrivs)
-}
-
-func groupsText(g []uint32) string {
-	if len(g) == 0 {
-		return "none"
-	}
-	return strings.Trim(fmt.Sprint(g), "[]")
 }
 
 // processJSON is one process in `fcap ps --json`; its state's
