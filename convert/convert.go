@@ -15,7 +15,7 @@ import (
 // Options say how to convert.
 type Options struct {
 	// Caps, when set, are the capabilities to give instead of the
-	// table's (for Revert: ignored, the record says what was written).
+	// table's. Revert does not use it: the record says what was written.
 	Caps *model.FileCaps
 	// DryRun reports what would change and writes nothing.
 	DryRun bool
@@ -23,7 +23,7 @@ type Options struct {
 	// capabilities present, a prediction that unprivileged users would
 	// not get the capabilities) and reverts without a record.
 	Force bool
-	// Unprivileged is the user the result is predicted for.
+	// Unprivileged is the user the result is predicted for (Convert).
 	Unprivileged explain.Parent
 	Last         model.Cap
 }

@@ -43,6 +43,9 @@ func runConvert(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("convert", "no PATH given")
 	}
+	if c.Bool("revert") && c.IsSet("caps") {
+		return usagef("convert", "--revert restores what convert recorded on the file: --caps does not apply")
+	}
 	opt := convert.Options{DryRun: c.Bool("dry-run"), Force: c.Bool("force")}
 	var err error
 	if opt.Last, err = host.LastCap(); err != nil {
@@ -55,12 +58,12 @@ func runConvert(c *cli.Context) error {
 		}
 		opt.Caps = &fc
 	}
-	if opt.Unprivileged, err = convert.Unprivileged(); err != nil {
-		return err
-	}
-	op := convert.Convert
-	if c.Bool("revert") {
-		op = convert.Revert
+	op := convert.Revert
+	if !c.Bool("revert") {
+		op = convert.Convert
+		if opt.Unprivileged, err = convert.Unprivileged(); err != nil {
+			return err
+		}
 	}
 	p := &convertPrinter{rep: newReporter(c.App.Writer, c.App.ErrWriter, false), opt: opt}
 	for _, path := range c.Args().Slice() {
