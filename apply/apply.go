@@ -225,11 +225,15 @@ func (r *run) fallBack(f *xattr.File, res Result, cause error) {
 	res.Action = Failed
 	perm := f.Stat.Mode & 0o7777
 	res.ModeBefore, res.ModeAfter = perm, perm
+	var why error
+	if f.Stat.Uid == 0 {
+		why = setuidWorks(f)
+	}
 	switch {
 	case f.Stat.Uid != 0:
 		res.Err = fmt.Errorf("%w; not setting the setuid bit instead: the file is owned by uid %d, not root", cause, f.Stat.Uid)
-	case setuidWorks(f) != nil:
-		res.Err = fmt.Errorf("%w; not setting the setuid bit instead: %w; nothing changed", cause, setuidWorks(f))
+	case why != nil:
+		res.Err = fmt.Errorf("%w; not setting the setuid bit instead: %w; nothing changed", cause, why)
 	case perm&modeSetuid == 0:
 		if err := f.Chmod(perm | modeSetuid); err != nil {
 			res.Err = err
